@@ -1,0 +1,23 @@
+"""The Celery app. Settings come from Django's (``CELERY_*``); tasks carry explicit names."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.base")
+
+app = Celery("sentimatrix")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _fresh_mongo_client_per_child(**_: object) -> None:
+    # pymongo clients are not fork-safe: a prefork child must not reuse the parent's pool.
+    from django.db import connections
+
+    for connection in connections.all():
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()

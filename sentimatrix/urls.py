@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+import sentimatrix.api.converters  # noqa: F401 - registers <objectid:...>
+from sentimatrix import health
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/auth/", include("rest_framework.urls")),  # session login for the browsable API
+    path("api/v1/", include(api_v1)),
+]
+
+handler400 = "sentimatrix.api.errors.handler400"
+handler403 = "sentimatrix.api.errors.handler403"
+handler404 = "sentimatrix.api.errors.handler404"
+handler500 = "sentimatrix.api.errors.handler500"
