@@ -7,6 +7,11 @@ from sentimatrix import health
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("audit.api.urls")),
+    path("", include("projects.api.urls")),
+    path("", include("scraping.api.urls")),
+    path("", include("results.api.urls")),
+    path("", include("integrations.api.urls")),
 ]
 
 urlpatterns = [

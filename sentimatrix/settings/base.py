@@ -182,6 +182,7 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:8000")
 
 # --- audit ---------------------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 LOGGING = {
     "version": 1,
