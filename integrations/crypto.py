@@ -87,6 +87,10 @@ class AssociatedData:
             # ("a|b", "c") vs ("a", "b|c"), which would defeat the binding.
             if _AAD_SEPARATOR in value:
                 raise ValueError(f"AssociatedData.{name} must not contain {_AAD_SEPARATOR!r}")
+            try:
+                value.encode()
+            except UnicodeEncodeError as exc:  # lone surrogates have no UTF-8 form
+                raise ValueError(f"AssociatedData.{name} must be valid Unicode text") from exc
 
     def encode(self, key_id: str) -> bytes:
         """The exact AAD bytes: ``owner|collection|record|field|key_id`` (security.md section 2)."""
