@@ -6,3 +6,6 @@ class SentimatrixConfig(AppConfig):
 
     name = "sentimatrix"
     default = True
+
+    def ready(self) -> None:
+        from sentimatrix.api import schema  # noqa: F401 - registers the OpenAPI auth extension

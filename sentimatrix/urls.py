@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import sentimatrix.api.converters  # noqa: F401 - registers <objectid:...>
 from sentimatrix import health
+from sentimatrix.api import errors
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/auth/", include("rest_framework.urls")),  # session login for the browsable API
     path("api/v1/", include(api_v1)),
+    # Unknown /api/ routes answer with the JSON envelope even with DEBUG on, where Django would
+    # otherwise render its HTML technical 404 page and never call handler404.
+    re_path(r"^api/", errors.handler404, name="api-not-found"),
 ]
 
 handler400 = "sentimatrix.api.errors.handler400"
