@@ -88,6 +88,8 @@ class OpsCommand(BaseCommand):
         self.changes: dict[str, Any] = {}
         #: set by ``run`` when this invocation only reads (a failed check is not an audit event)
         self.read_only_run = False
+        #: machine-readable stdout (--json): the summary line goes to stderr instead
+        self.summary_to_stderr = bool(options.get("json", False))
         started = time.monotonic()
         try:
             summary = self.run(**options)
@@ -109,7 +111,8 @@ class OpsCommand(BaseCommand):
         elapsed = time.monotonic() - started
         self._audit(success=True)
         prefix = "[dry run] " if self.dry_run else ""
-        self.stdout.write(self.style.SUCCESS(f"{prefix}{self.command_name()}: {summary} ({elapsed:.1f}s)"))
+        line = f"{prefix}{self.command_name()}: {summary} ({elapsed:.1f}s)"
+        (self.stderr if self.summary_to_stderr else self.stdout).write(self.style.SUCCESS(line))
 
     def run(self, **options: Any) -> str:
         raise NotImplementedError

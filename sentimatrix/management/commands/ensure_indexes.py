@@ -46,11 +46,8 @@ class Command(OpsCommand):
             raise CommandError(str(exc), returncode=2) from exc
         lines = report.lines()
         checked = len(report.collections)
-        if options["json"]:
-            self.stdout.write(
-                json.dumps({"clean": report.clean, "drift": lines, "unmanaged": report.unmanaged}, indent=2)
-            )
-        else:
+        as_json = options["json"]
+        if not as_json:
             for line in lines:
                 self.stdout.write(line)
             for name in report.unmanaged:
@@ -59,24 +56,29 @@ class Command(OpsCommand):
         if options["apply"]:
             actions = plan_actions(report, drop_undeclared=not options["keep_undeclared"])
             database = connections[alias].database
-            done = 0
+            done = []
             for action in actions:
-                self.stdout.write(("would " if self.dry_run else "") + action.describe())
+                if not as_json:
+                    self.stdout.write(("would " if self.dry_run else "") + action.describe())
                 if not self.dry_run:
                     apply_action(database, action)
-                    done += 1
+                    done.append(action)
             if done:
                 self.record_changes(
                     {
-                        "created": [f"{a.collection}.{a.spec.name}" for a in actions if a.verb == "create"],
-                        "dropped": [f"{a.collection}.{a.spec.name}" for a in actions if a.verb == "drop"],
+                        "created": [f"{a.collection}.{a.spec.name}" for a in done if a.verb == "create"],
+                        "dropped": [f"{a.collection}.{a.spec.name}" for a in done if a.verb == "drop"],
                     }
                 )
+            if as_json:
+                self._write_json(report, lines, [a.describe() for a in actions])
             if report.pending:
                 self.warn("models and migrations disagree; run makemigrations (not fixed by --apply)")
             verb = "would apply" if self.dry_run else "applied"
             return f"{checked} collections checked, {verb} {len(actions)} index changes"
 
+        if as_json:
+            self._write_json(report, lines, [])
         problems = sum(
             len(d.missing) + len(d.undeclared) + len(d.changed) + d.collection_missing for d in report.collections
         ) + len(report.pending)
@@ -84,3 +86,7 @@ class Command(OpsCommand):
         if options["check"] and not report.clean:
             raise CommandError(f"ensure_indexes: {summary} (run with --apply to fix)", returncode=EXIT_CHECK_FAILED)
         return summary
+
+    def _write_json(self, report: Any, lines: list[str], actions: list[str]) -> None:
+        body = {"clean": report.clean, "drift": lines, "actions": actions, "unmanaged": report.unmanaged}
+        self.stdout.write(json.dumps(body, indent=2))
