@@ -184,6 +184,40 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:8000")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
+# --- integrations: stored secrets, provider key checks, webhooks (docs/security.md 1 and 2) --------
+# Keyring "id:base64key[,id:base64key]" (32-byte keys) + the id that encrypts; FIELD_FINGERPRINT_KEY is
+# base64 (>= 16 bytes). Without them a dev keyring derived from SECRET_KEY is used, but only when
+# SENTIMATRIX_ALLOW_DEV_FIELD_KEYS (DEBUG or the test settings); production.py refuses to start without them.
+SENTIMATRIX_FIELD_KEYS = env.str("SENTIMATRIX_FIELD_KEYS", default="")
+SENTIMATRIX_FIELD_KEY_PRIMARY = env.str("SENTIMATRIX_FIELD_KEY_PRIMARY", default="")
+FIELD_FINGERPRINT_KEY = env.str("FIELD_FINGERPRINT_KEY", default="")
+SENTIMATRIX_ALLOW_DEV_FIELD_KEYS = DEBUG or env.str("DJANGO_SETTINGS_MODULE", default="").endswith("settings.test")
+# Base URL per provider for the key check (provider=url,...); unset providers use the catalogue's default.
+PROVIDER_BASE_URLS = env.dict("PROVIDER_BASE_URLS", default={})
+PROVIDER_KEY_CHECK_TIMEOUT = env.float("PROVIDER_KEY_CHECK_TIMEOUT", default=10.0)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=7)  # TTL index (migration)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_TOTAL_TIMEOUT = env.float("WEBHOOK_TOTAL_TIMEOUT", default=15.0)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+WEBHOOK_MAX_PER_USER = env.int("WEBHOOK_MAX_PER_USER", default=20)
+# A claimed attempt or an enqueued delivery is not taken again before this; must exceed the total timeout.
+WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=120)
+WEBHOOK_DISPATCH_INTERVAL_SECONDS = env.float("WEBHOOK_DISPATCH_INTERVAL_SECONDS", default=15.0)
+CELERY_BEAT_SCHEDULE["integrations.dispatch_webhooks"] = {
+    "task": "integrations.dispatch_webhooks",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL_SECONDS,
+    "options": {"expires": WEBHOOK_DISPATCH_INTERVAL_SECONDS},
+}
+# http:// to localhost/127.0.0.1/[::1] (any port) for local receivers; never in production (DEBUG is off there).
+WEBHOOK_ALLOW_HTTP_LOCALHOST = DEBUG
+# Per-1M-token price overrides merged into integrations.catalogue (JSON; see that module's docstring).
+LLM_PRICE_OVERRIDES = env.json("LLM_PRICE_OVERRIDES", default={})
+# alert.sentiment_drop defaults (a project's rule may override them).
+ALERT_SENTIMENT_DROP_THRESHOLD_SIGMA = env.float("ALERT_SENTIMENT_DROP_THRESHOLD_SIGMA", default=2.0)
+ALERT_SENTIMENT_DROP_WINDOW_JOBS = env.int("ALERT_SENTIMENT_DROP_WINDOW_JOBS", default=10)
+ALERT_SENTIMENT_DROP_MIN_SAMPLE = env.int("ALERT_SENTIMENT_DROP_MIN_SAMPLE", default=20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -191,5 +225,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request URL at INFO, and some providers take the key as a query parameter.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

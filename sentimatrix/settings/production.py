@@ -20,6 +20,19 @@ if not is_real_uri(MONGODB_URI):
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CELERY_TASK_ALWAYS_EAGER = False
 
+# integrations: stored secrets are encrypted with keys from the secrets manager, never derived from SECRET_KEY.
+SENTIMATRIX_ALLOW_DEV_FIELD_KEYS = False
+SENTIMATRIX_FIELD_KEYS = env_required("SENTIMATRIX_FIELD_KEYS")
+SENTIMATRIX_FIELD_KEY_PRIMARY = env_required("SENTIMATRIX_FIELD_KEY_PRIMARY")
+FIELD_FINGERPRINT_KEY = env_required("FIELD_FINGERPRINT_KEY")
+try:
+    from integrations.keys import parse_fingerprint_key, parse_keyring
+
+    parse_keyring(SENTIMATRIX_FIELD_KEYS, SENTIMATRIX_FIELD_KEY_PRIMARY)
+    parse_fingerprint_key(FIELD_FINGERPRINT_KEY)
+except ValueError as exc:  # CryptoConfigError is a ValueError
+    raise ImproperlyConfigured(f"Stored-secret keys are unusable: {exc}") from None
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

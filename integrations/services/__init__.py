@@ -1,0 +1,22 @@
+"""Integrations write services. Cross-app contract (DJANGO.md): ``events_emit``, ``api_key_secret_for``,
+``api_key_mark_invalid``; the rest serve this app's API, admin, tasks and commands."""
+
+from integrations.services.api_keys import (
+    api_key_create,
+    api_key_decrypt,
+    api_key_delete,
+    api_key_mark_invalid,
+    api_key_rename,
+    api_key_secret_for,
+    api_key_validate,
+)
+
+__all__ = [
+    "api_key_create",
+    "api_key_decrypt",
+    "api_key_delete",
+    "api_key_mark_invalid",
+    "api_key_rename",
+    "api_key_secret_for",
+    "api_key_validate",
+]
