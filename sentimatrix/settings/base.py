@@ -228,3 +228,74 @@ LOGGING = {
     # httpx logs every request URL at INFO, and some providers take the key as a query parameter.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- scraping: jobs, platforms, providers, rate limits, schedules ---------------------------------
+# Base URLs of every platform and provider (keys as in scraping.platforms FetchContext.base_urls);
+# unset keys use the module defaults. Tests and a local fixture server point them elsewhere.
+SCRAPING_BASE_URLS = {
+    key: value
+    for key, value in {
+        "steam_store": env.str("SCRAPING_STEAM_STORE_URL", default=""),
+        "youtube_api": env.str("SCRAPING_YOUTUBE_API_URL", default=""),
+        "reddit_oauth": env.str("SCRAPING_REDDIT_OAUTH_URL", default=""),
+        "reddit_www": env.str("SCRAPING_REDDIT_WWW_URL", default=""),
+        "reddit_auth": env.str("SCRAPING_REDDIT_AUTH_URL", default=""),
+        "google_places": env.str("SCRAPING_GOOGLE_PLACES_URL", default=""),
+        "scraperapi": env.str("SCRAPING_SCRAPERAPI_URL", default=""),
+        "apify": env.str("SCRAPING_APIFY_URL", default=""),
+    }.items()
+    if value
+}
+# Apify actor per platform ("owner~name"); unset keys use each platform module's default.
+SCRAPING_ACTORS = {
+    key: value
+    for key, value in {
+        "google": env.str("SCRAPING_ACTOR_GOOGLE", default=""),
+        "amazon": env.str("SCRAPING_ACTOR_AMAZON", default=""),
+        "trustpilot": env.str("SCRAPING_ACTOR_TRUSTPILOT", default=""),
+        "yelp": env.str("SCRAPING_ACTOR_YELP", default=""),
+    }.items()
+    if value
+}
+# Deployment-wide credentials, used when the project owner has stored no key of their own
+# (integrations.services.api_key_secret_for). Never logged.
+SCRAPING_CREDENTIALS = {
+    key: value
+    for key, value in {
+        "youtube": env.str("YOUTUBE_API_KEY", default=""),
+        "google": env.str("GOOGLE_PLACES_API_KEY", default=""),
+        "apify": env.str("APIFY_TOKEN", default=""),
+        "scraperapi": env.str("SCRAPERAPI_KEY", default=""),
+        "reddit_client_id": env.str("REDDIT_CLIENT_ID", default=""),
+        "reddit_client_secret": env.str("REDDIT_CLIENT_SECRET", default=""),
+        "reddit_user_agent": env.str("REDDIT_USER_AGENT", default=""),
+    }.items()
+    if value
+}
+SCRAPING_USER_AGENT = env.str("SCRAPING_USER_AGENT", default="SentimatrixStudio/1.0 (+https://github.com/sentimatrix)")
+SCRAPING_HTTP_TIMEOUT = env.float("SCRAPING_HTTP_TIMEOUT", default=30.0)
+SCRAPING_MAX_RESULTS_PER_TARGET = env.int("SCRAPING_MAX_RESULTS_PER_TARGET", default=500)
+SCRAPING_MAX_RESULTS_CAP = env.int("SCRAPING_MAX_RESULTS_CAP", default=10_000)
+SCRAPING_MAX_REQUESTS_PER_DAY = env.int("SCRAPING_MAX_REQUESTS_PER_DAY", default=5_000)
+SCRAPING_RATE_LIMITS_ENABLED = env.bool("SCRAPING_RATE_LIMITS_ENABLED", default=True)
+# Longest a worker blocks for a rate-limit slot before failing the target as rate limited.
+SCRAPING_RATE_LIMIT_MAX_WAIT = env.float("SCRAPING_RATE_LIMIT_MAX_WAIT", default=120.0)
+# A running job whose heartbeat is older than this is taken over (longer than one page can take:
+# the Apify sync call holds up to 300 s).
+SCRAPE_JOB_LEASE_SECONDS = env.int("SCRAPE_JOB_LEASE_SECONDS", default=900)
+SCRAPE_JOB_MAX_RECOVERIES = env.int("SCRAPE_JOB_MAX_RECOVERIES", default=3)
+# A job re-enqueues itself after this long, before the Celery soft time limit (bounded tasks).
+SCRAPE_JOB_SLICE_SECONDS = env.int("SCRAPE_JOB_SLICE_SECONDS", default=480)
+SCRAPE_JOB_RETENTION_DAYS = env.int("SCRAPE_JOB_RETENTION_DAYS", default=30)
+SCRAPE_JOB_LOG_LIMIT = 200
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # For deployments that prefer beat to cron; both commands are safe to overlap.
+        "scraping-run-due-schedules": {"task": "scraping.run_due_schedules", "schedule": 60.0, "options": {"expires": 55}},
+        "scraping-requeue-stuck-jobs": {
+            "task": "scraping.requeue_stuck_jobs",
+            "schedule": 600.0,
+            "options": {"expires": 590},
+        },
+    }
+)
