@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_mongodb_backend.fields import EmbeddedModelField
 from django_mongodb_backend.models import EmbeddedModel
 
-from sentimatrix.db.indexes import SparseIndex
+from sentimatrix.db.indexes import SparseIndex, TTLIndex
 
 
 class UserSettings(EmbeddedModel):
@@ -118,3 +118,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def last_login_at(self) -> Any:
         return self.last_login
+
+
+class RefreshToken(models.Model):
+    """One refresh token (collection ``refresh_tokens``); only its SHA-256 is stored.
+
+    Tokens of one login form a *family* (``family_id``): each refresh marks the presented token
+    used and issues a child in the same family, never living past ``family_expires_at`` (an
+    absolute cap, ASVS 10.4.8). Presenting a used token again revokes the whole family (RFC 9700
+    §4.14, ASVS 10.4.5). Documents expire through the TTL index on ``expires_at`` (real servers).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    family_id = models.CharField(max_length=32, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    family_expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True, default="")
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    ip_address = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        db_table = "refresh_tokens"
+        indexes = [
+            TTLIndex(field="expires_at", expire_after_seconds=0, name="refresh_tokens_expires_ttl"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.family_id} ({self.user_id})"

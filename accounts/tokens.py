@@ -27,13 +27,17 @@ class AccessClaims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    # The refresh-token family (login session) the access token was issued for; lets a password
+    # change end every other session but the caller's own.
+    session_id: str | None = None
 
 
 def encode_access(
-    *, user_id: str, now: datetime, lifetime: timedelta, key: str, issuer: str, audience: str
-) -> tuple[str, datetime]:
+    *, user_id: str, now: datetime, lifetime: timedelta, key: str, issuer: str, audience: str,
+    session_id: str | None = None,
+) -> tuple[str, datetime]:  # fmt: skip
     expires_at = now + lifetime
-    payload = {
+    payload: dict[str, object] = {
         "sub": user_id,
         "type": ACCESS,
         "iat": int(now.timestamp()),
@@ -42,6 +46,8 @@ def encode_access(
         "aud": audience,
         "jti": uuid.uuid4().hex,
     }
+    if session_id:
+        payload["sid"] = session_id
     return jwt.encode(payload, key, algorithm="HS256"), expires_at
 
 
@@ -63,6 +69,7 @@ def decode_access(token: str, *, key: str, issuer: str, audience: str) -> Access
         jti=str(payload["jti"]),
         issued_at=datetime.fromtimestamp(payload["iat"]).astimezone(),
         expires_at=datetime.fromtimestamp(payload["exp"]).astimezone(),
+        session_id=str(payload["sid"]) if payload.get("sid") else None,
     )
 
 

@@ -184,6 +184,46 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:8000")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
+# --- accounts: sessions, passwords, OAuth, throttling (docs/security.md 3) -------------------------
+# A login session (refresh-token family) never outlives this, however often it is refreshed.
+REFRESH_TOKEN_FAMILY_MAX_DAYS = env.int("REFRESH_TOKEN_FAMILY_MAX_DAYS", default=30)
+# Seconds during which presenting a just-spent refresh token again is a benign retry (another
+# child is issued) instead of reuse; 0 = every reuse revokes the session (issue 3's rule).
+REFRESH_TOKEN_REUSE_LEEWAY_SECONDS = env.int("REFRESH_TOKEN_REUSE_LEEWAY_SECONDS", default=0)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)  # Django's setting
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT_SECONDS", default=3 * 86400)
+AUTH_PASSWORD_VALIDATORS = [*AUTH_PASSWORD_VALIDATORS, {"NAME": "accounts.passwords.ComplexityValidator"}]
+# OAuth login: a provider is enabled only when its client id and secret are both set.
+OAUTH_GOOGLE_CLIENT_ID = env.str("OAUTH_GOOGLE_CLIENT_ID", default="")
+OAUTH_GOOGLE_CLIENT_SECRET = env.str("OAUTH_GOOGLE_CLIENT_SECRET", default="")
+OAUTH_GOOGLE_AUTHORIZE_URL = env.str("OAUTH_GOOGLE_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+OAUTH_GOOGLE_TOKEN_URL = env.str("OAUTH_GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+OAUTH_GOOGLE_USERINFO_URL = env.str(
+    "OAUTH_GOOGLE_USERINFO_URL", default="https://openidconnect.googleapis.com/v1/userinfo"
+)
+OAUTH_GITHUB_CLIENT_ID = env.str("OAUTH_GITHUB_CLIENT_ID", default="")
+OAUTH_GITHUB_CLIENT_SECRET = env.str("OAUTH_GITHUB_CLIENT_SECRET", default="")
+OAUTH_GITHUB_AUTHORIZE_URL = env.str("OAUTH_GITHUB_AUTHORIZE_URL", default="https://github.com/login/oauth/authorize")
+OAUTH_GITHUB_TOKEN_URL = env.str("OAUTH_GITHUB_TOKEN_URL", default="https://github.com/login/oauth/access_token")
+OAUTH_GITHUB_API_URL = env.str("OAUTH_GITHUB_API_URL", default="https://api.github.com")
+# The provider sends the browser to <this>/oauth/<provider>/callback (register that exact URI).
+OAUTH_REDIRECT_BASE_URL = env.str("OAUTH_REDIRECT_BASE_URL", default=FRONTEND_URL)
+OAUTH_STATE_TTL_SECONDS = env.int("OAUTH_STATE_TTL_SECONDS", default=600)
+OAUTH_HTTP_TIMEOUT = env.float("OAUTH_HTTP_TIMEOUT", default=10.0)
+# Throttling and lockout counters live in Redis (empty: REDIS_URL). Per-user API rate limits
+# come from the plan (accounts/plans.py); API_THROTTLE_ENABLED=False turns the per-minute
+# throttle off (the monthly API-call quota still counts).
+RATE_LIMIT_REDIS_URL = env.str("RATE_LIMIT_REDIS_URL", default="")
+RATE_LIMIT_PREFIX = env.str("RATE_LIMIT_PREFIX", default="sm:acc")
+API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
+LOGIN_MAX_FAILURES_PER_EMAIL = env.int("LOGIN_MAX_FAILURES_PER_EMAIL", default=10)
+LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=100)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
+VERIFICATION_EMAILS_PER_HOUR = env.int("VERIFICATION_EMAILS_PER_HOUR", default=5)
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.PlanRateThrottle"]
+MIDDLEWARE = [*MIDDLEWARE, "accounts.middleware.RateLimitHeadersMiddleware"]
+
 # --- integrations: stored secrets, provider key checks, webhooks (docs/security.md 1 and 2) --------
 # Keyring "id:base64key[,id:base64key]" (32-byte keys) + the id that encrypts; FIELD_FINGERPRINT_KEY is
 # base64 (>= 16 bytes). Without them a dev keyring derived from SECRET_KEY is used, but only when
