@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from sentimatrix.db.engines import database_settings
 from sentimatrix.lib.env import BASE_DIR, env
 
@@ -336,6 +338,43 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "scraping.requeue_stuck_jobs",
             "schedule": 600.0,
             "options": {"expires": 590},
+        },
+    }
+)
+
+# --- ops: backups, retention, housekeeping schedule ------------------------------------------------
+# backup_db writes here unless --output is given (a volume in docker-compose).
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+# cleanup_data: scrape and analysis jobs older than this are deleted (results follow their plan's
+# results_retention_days from accounts.plans); soft-deleted accounts are erased with all their
+# data this many days after deletion; deletes go in batches of CLEANUP_BATCH_SIZE.
+JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=30)
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=500)
+# The same housekeeping as deploy/crontab, for deployments that run celery beat instead of cron
+# (use one or the other). Each entry runs a management command through ops.run_command.
+CELERY_IMPORTS = [*CELERY_IMPORTS, "sentimatrix.ops.tasks"]
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "ops-cleanup-data": {
+            "task": "ops.run_command",
+            "schedule": crontab(hour=3, minute=15),
+            "args": ["cleanup_data"],
+        },
+        "ops-backup-db": {
+            "task": "ops.run_command",
+            "schedule": crontab(hour=2, minute=30),
+            "args": ["backup_db", "--keep", "7"],
+        },
+        "ops-ensure-indexes": {
+            "task": "ops.run_command",
+            "schedule": crontab(hour=4, minute=0, day_of_week="sun"),
+            "args": ["ensure_indexes", "--check"],
+        },
+        "ops-reset-monthly-usage": {
+            "task": "ops.run_command",
+            "schedule": crontab(hour=0, minute=5, day_of_month="1"),
+            "args": ["reset_monthly_usage"],
         },
     }
 )
