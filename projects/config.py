@@ -15,6 +15,7 @@ from typing import Any
 from bson import ObjectId
 from django.db import models
 from django_mongodb_backend.fields import EmbeddedModelArrayField, EmbeddedModelField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects import schedule_math
@@ -26,7 +27,13 @@ from projects.models import (
     PLATFORMS,
     ProjectConfig,
 )
-from sentimatrix.api.fields import ObjectIdField
+from sentimatrix.api.fields import ObjectIdField as _ObjectIdField
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9a-f]{24}$", "example": "65a1b2c3d4e5f60718293a4b"})
+class ObjectIdField(_ObjectIdField):
+    """The shared ObjectId field, documented as a 24-hex string in the OpenAPI schema."""
+
 
 # Bounds for config.limits: generous, but a typo (an extra zero) cannot run away with a quota.
 MAX_RESULTS_PER_TARGET = 10_000

@@ -83,3 +83,37 @@ def preset_get(*, user: Any, preset_id: Any) -> Preset:
     if preset is None:
         raise NotFoundError("Preset not found.")
     return preset
+
+
+def schedule_history(*, project: Project) -> list[dict[str, Any]]:
+    """The schedule's recorded runs, newest first; status and result count are taken from the scrape
+    job when it still exists (the embedded entry is written when the run starts)."""
+    runs = [
+        {
+            "job_id": run.job_id,
+            "started_at": run.started_at,
+            "status": run.status,
+            "results_count": run.results_count,
+            "error": run.error,
+        }
+        for run in project.config.schedule.history or []
+    ]
+    job_ids = [run["job_id"] for run in runs if run["job_id"] is not None]
+    if not job_ids:
+        return runs
+    try:
+        from scraping.models import ScrapeJob
+    except ImportError:  # scraping not installed yet
+        return runs
+    jobs = {job.pk: job for job in ScrapeJob.objects.filter(pk__in=job_ids, project=project)}
+    for run in runs:
+        job = jobs.get(run["job_id"])
+        if job is None:
+            continue
+        run["status"] = job.status
+        total = getattr(getattr(job, "stats", None), "results_total", None)
+        if isinstance(total, int):
+            run["results_count"] = total
+        if getattr(job, "error_message", None):
+            run["error"] = job.error_message
+    return runs
