@@ -68,6 +68,8 @@ class WebhookStats(EmbeddedModel):
 
 class Webhook(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Optional scope: only events of this project (None: every event of the user).
+    project = models.ForeignKey("projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     url = models.CharField(max_length=2048)
     events = ArrayField(models.CharField(max_length=64), default=list)
     label = models.CharField(max_length=100, blank=True, default="")
@@ -119,7 +121,12 @@ class WebhookDelivery(models.Model):
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The project the event was about (filtering only; deliveries expire by TTL, so no cascade is needed).
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     event = models.CharField(max_length=64)
+    is_test = models.BooleanField(default=False)  # webhook.test: one attempt, does not count towards auto-disable
     message_id = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     request = EmbeddedModelField(DeliveryRequest)
@@ -127,7 +134,8 @@ class WebhookDelivery(models.Model):
     error = models.CharField(max_length=1000, blank=True, default="")
     attempts = models.IntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)  # an attempt holds it while sending
+    enqueued_until = models.DateTimeField(null=True, blank=True)  # the dispatcher does not re-enqueue before
     created_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -8,10 +8,10 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.db.models import QuerySet
 
-from integrations.models import ApiKey
+from integrations.models import ApiKey, Webhook, WebhookDelivery
 from sentimatrix.api.errors import NotFoundError
 
-__all__ = ["api_key_get", "api_key_list"]
+__all__ = ["api_key_get", "api_key_list", "delivery_get", "delivery_list", "webhook_get", "webhook_list"]
 
 
 def _oid(value: Any) -> ObjectId | None:
@@ -35,3 +35,34 @@ def api_key_get(*, user: Any, api_key_id: Any) -> ApiKey:
     if api_key is None:
         raise NotFoundError("No such API key.")
     return api_key
+
+
+def webhook_list(*, user: Any) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(user=user).order_by("-created_at")
+
+
+def webhook_get(*, user: Any, webhook_id: Any) -> Webhook:
+    oid = _oid(webhook_id)
+    webhook = Webhook.objects.filter(pk=oid, user=user).first() if oid is not None else None
+    if webhook is None:
+        raise NotFoundError("No such webhook.")
+    return webhook
+
+
+def delivery_list(
+    *, user: Any, webhook: Webhook, status: str | None = None, event: str | None = None
+) -> QuerySet[WebhookDelivery]:
+    deliveries = WebhookDelivery.objects.filter(user=user, webhook=webhook).order_by("-created_at")
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if event:
+        deliveries = deliveries.filter(event=event)
+    return deliveries
+
+
+def delivery_get(*, user: Any, webhook: Webhook, delivery_id: Any) -> WebhookDelivery:
+    oid = _oid(delivery_id)
+    delivery = WebhookDelivery.objects.filter(pk=oid, user=user, webhook=webhook).first() if oid is not None else None
+    if delivery is None:
+        raise NotFoundError("No such delivery.")
+    return delivery

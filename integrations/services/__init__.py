@@ -10,8 +10,30 @@ from integrations.services.api_keys import (
     api_key_secret_for,
     api_key_validate,
 )
+from integrations.services.webhooks import (
+    delivery_attempt,
+    delivery_redeliver,
+    events_emit,
+    webhook_create,
+    webhook_delete,
+    webhook_dispatch_due,
+    webhook_rotate_secret,
+    webhook_send_test,
+    webhook_set_enabled,
+    webhook_update,
+)
 
 __all__ = [
+    "delivery_attempt",
+    "delivery_redeliver",
+    "events_emit",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_dispatch_due",
+    "webhook_rotate_secret",
+    "webhook_send_test",
+    "webhook_set_enabled",
+    "webhook_update",
     "api_key_create",
     "api_key_decrypt",
     "api_key_delete",
