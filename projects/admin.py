@@ -1,0 +1,221 @@
+"""Support admin for projects, targets and presets.
+
+Embedded config and stats are shown read-only as JSON (support staff change a project's state with
+the actions, which go through the services and are audited; configuration belongs to the owner).
+System presets are read-only here too: ``seed_presets --reset`` is the only way to change them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from projects import services
+from projects.config import to_dict
+from projects.models import PLATFORMS, Preset, Project, Target
+from sentimatrix.api.errors import ApplicationError
+
+
+def _json(value: Any) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(to_dict(value), indent=2, default=str))
+
+
+class PlatformFilter(admin.SimpleListFilter):
+    title = "platform"
+    parameter_name = "platform"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(p, p) for p in PLATFORMS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        project_ids = set(Target.objects.filter(platform=self.value()).values_list("project_id", flat=True))
+        return queryset.filter(pk__in=list(project_ids))
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    fields = ("url", "label", "platform", "status", "error_message")
+    readonly_fields = ("url", "platform", "error_message")
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+def _run(request: HttpRequest, admin_obj: Any, items: QuerySet, action: Any, verb: str) -> None:
+    done = 0
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except ApplicationError as exc:
+            admin_obj.message_user(request, f"{item}: {exc.message}", level=messages.WARNING)
+    admin_obj.message_user(request, f"{verb} {done} item(s).")
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "preset", "status", "target_count", "last_run", "next_run", "created_at")
+    list_filter = ("status", "preset", PlatformFilter)
+    search_fields = ("name", "user__email")
+    readonly_fields = (
+        "user",
+        "preset",
+        "preset_ref",
+        "config_json",
+        "stats_json",
+        "created_at",
+        "updated_at",
+        "archived_at",
+    )
+    fields = ("user", "name", "description", "status", *readonly_fields[1:])
+    inlines = [TargetInline]
+    actions = ["pause", "resume", "archive"]
+    list_select_related = ("user",)
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: Project) -> str:
+        return obj.user.email
+
+    @admin.display(description="targets")
+    def target_count(self, obj: Project) -> int:
+        return obj.stats.total_targets if obj.stats else 0
+
+    @admin.display(description="last run")
+    def last_run(self, obj: Project) -> Any:
+        return obj.config.schedule.last_run_at
+
+    @admin.display(description="next run")
+    def next_run(self, obj: Project) -> Any:
+        return obj.config.schedule.next_run_at
+
+    @admin.display(description="config")
+    def config_json(self, obj: Project) -> str:
+        return _json(obj.config)
+
+    @admin.display(description="stats")
+    def stats_json(self, obj: Project) -> str:
+        return _json(obj.stats)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # projects are created by their owners (plan limits, presets)
+
+    @admin.action(description="Pause selected projects")
+    def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            self,
+            queryset,
+            lambda p: services.project_update(actor=request.user, project=p, data={"status": "paused"}),
+            "Paused",
+        )
+
+    @admin.action(description="Resume selected projects")
+    def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
+        def resume_one(project: Project) -> None:
+            if project.status == Project.Status.ARCHIVED:
+                services.project_restore(actor=request.user, project=project)
+            else:
+                services.project_update(actor=request.user, project=project, data={"status": "active"})
+
+        _run(request, self, queryset, resume_one, "Resumed")
+
+    @admin.action(description="Archive selected projects")
+    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, self, queryset, lambda p: services.project_archive(actor=request.user, project=p), "Archived")
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "platform", "status", "error_message", "project", "owner", "created_at")
+    list_filter = ("platform", "status")
+    search_fields = ("url", "label")
+    readonly_fields = (
+        "project",
+        "user",
+        "url",
+        "source_url",
+        "platform",
+        "detected_type",
+        "platform_data",
+        "needs_resolution",
+        "options_json",
+        "stats_json",
+        "error_message",
+        "created_at",
+        "updated_at",
+    )
+    fields = ("label", "status", *readonly_fields)
+    actions = ["pause", "resume"]
+    list_select_related = ("project", "user")
+
+    @admin.display(description="owner")
+    def owner(self, obj: Target) -> str:
+        return obj.user.email
+
+    @admin.display(description="options")
+    def options_json(self, obj: Target) -> str:
+        return _json(obj.options)
+
+    @admin.display(description="stats")
+    def stats_json(self, obj: Target) -> str:
+        return _json(obj.stats)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # targets are added through the API (URL parsing, duplicates, plan limits)
+
+    @admin.action(description="Pause selected targets")
+    def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            self,
+            queryset,
+            lambda t: services.target_update(actor=request.user, target=t, data={"status": "paused"}),
+            "Paused",
+        )
+
+    @admin.action(description="Resume selected targets (clears the error)")
+    def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            self,
+            queryset,
+            lambda t: services.target_update(actor=request.user, target=t, data={"status": "active"}),
+            "Resumed",
+        )
+
+
+@admin.register(Preset)
+class PresetAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_system", "owner", "updated_at")
+    list_filter = ("is_system",)
+    search_fields = ("name", "slug")
+    readonly_fields = ("user", "slug", "is_system", "config_json", "created_at", "updated_at")
+    fields = ("name", "description", *readonly_fields)
+
+    @admin.display(description="owner")
+    def owner(self, obj: Preset) -> str:
+        return obj.user.email if obj.user_id else "(system)"
+
+    @admin.display(description="config")
+    def config_json(self, obj: Preset) -> str:
+        return _json(obj.config)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Preset | None = None) -> bool:
+        if obj is not None and obj.is_system:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Preset | None = None) -> bool:
+        if obj is not None and obj.is_system:
+            return False
+        return super().has_delete_permission(request, obj)
