@@ -94,13 +94,18 @@ def ingest_reviews(*, job: ScrapeJob, target: Any, reviews: list[Any]) -> int:
     return int(results_ingest(job=job, target=target, reviews=reviews))
 
 
-def _record_target(*, target: Any, status: str, error: str | None = None, scraped_at: datetime | None = None) -> None:
+def _record_target(
+    *, target: Any, status: str, error: str | None = None, scraped_at: datetime | None = None, results_added: int = 0
+) -> None:
+    """``status``: success | error | blocked (``projects.services.target_record_scrape``)."""
     try:
         from projects.services import target_record_scrape
     except ImportError:
         return
     try:
-        target_record_scrape(target=target, status=status, error=error, scraped_at=scraped_at)
+        target_record_scrape(
+            target=target, status=status, error=error, scraped_at=scraped_at, results_added=results_added
+        )
     except Exception:  # noqa: BLE001 - bookkeeping on the target must not fail the job
         logger.exception("target_record_scrape failed for target %s", getattr(target, "pk", None))
 
@@ -425,7 +430,9 @@ class JobRunner:
                 target_id=target_id,
             )
             if target is not None:
-                _record_target(target=target, status="active", scraped_at=now)
+                _record_target(
+                    target=target, status="success", scraped_at=now, results_added=int(counts.get("results_count") or 0)
+                )
         elif status == JobTarget.Status.FAILED:
             self.log("target.failed", f"[{code}] {error}", level="error", target_id=target_id)
         else:
@@ -515,6 +522,8 @@ class JobRunner:
         data = self._event_data()
         data.update(status=status, stats=stats, error=message)
         emit_event(f"job.{status}", user=self.user, project=self.project, data=data)
+        if self.job.trigger == ScrapeJob.Trigger.SCHEDULED:
+            self.schedule_history(status, stats["results_total"], message)
         if stats["results_total"] > 0:
             emit_event(
                 "results.new",
@@ -524,6 +533,16 @@ class JobRunner:
             )
             self.start_analysis()
         return status
+
+    def schedule_history(self, status: str, results: int, error: str | None) -> None:
+        try:
+            from projects.services import schedule_run_update
+
+            schedule_run_update(
+                project=self.project, job_id=self.job_id, status=status, results_count=results, error=error or ""
+            )
+        except Exception:  # noqa: BLE001 - history bookkeeping must not fail a finished job
+            logger.exception("schedule_run_update failed for scrape job %s", self.job_id)
 
     def start_analysis(self) -> None:
         try:

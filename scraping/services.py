@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -69,7 +69,7 @@ def _as_datetime(name: str, value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         raise ValidationError({name: f"{name} must be an ISO 8601 date-time such as 2025-01-31T00:00:00Z."})
     if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.utc)
+        value = timezone.make_aware(value, UTC)
     return value
 
 
@@ -464,122 +464,91 @@ class ScheduleSummary:
     due: int = 0
     started: list[str] = field(default_factory=list)  # job ids
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (project id, reason)
-    lost: int = 0  # claimed by a concurrent run first
-    planned: list[tuple[str, datetime]] = field(default_factory=list)  # dry run: (project id, next run)
+    planned: list[tuple[str, datetime]] = field(default_factory=list)  # dry run: (project id, due at)
 
 
-def _projects_collection() -> Any:
+def schedules_due(*, now: datetime | None = None, limit: int | None = None) -> list[tuple[str, datetime]]:
+    """(project id, due at) of every active project whose enabled schedule is due; reads only."""
     from projects.models import Project
 
-    return connections["default"].get_collection(Project._meta.db_table)
+    now = now or timezone.now()
+    projects = connections["default"].get_collection(Project._meta.db_table)
+    query = {"config.schedule.enabled": True, "config.schedule.next_run_at": {"$lte": now}, "status": "active"}
+    cursor = projects.find(query, {"config.schedule.next_run_at": 1}).sort("config.schedule.next_run_at", 1)
+    if limit:
+        cursor = cursor.limit(limit)
+    return [(str(doc["_id"]), _aware(doc["config"]["schedule"]["next_run_at"])) for doc in cursor]
 
 
 def _aware(value: datetime) -> datetime:
-    return timezone.make_aware(value, timezone.utc) if timezone.is_naive(value) else value
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def schedules_run_due(
-    *, now: datetime | None = None, dry_run: bool = False, limit: int | None = None, enqueue: bool = True
+    *, now: datetime | None = None, dry_run: bool = False, batch: int = 100, enqueue: bool = True
 ) -> ScheduleSummary:
     """Start one scheduled job for every project whose schedule is due.
 
-    Each due project is claimed with one ``find_one_and_update`` whose filter requires
-    ``config.schedule.next_run_at`` to still hold the value this run read, and whose update sets
-    the next run (computed with ``projects.schedule_math``) in the same write. Of two overlapping
-    runs only one can match, so a schedule never fires twice. A run that cannot start (quota, a job
-    already active, no targets) is skipped and recorded; the schedule still moves on.
+    Claiming is ``projects.services.schedules_claim_due``: per project one compare-and-set on
+    ``config.schedule.next_run_at`` that moves it to the following run (``projects.schedule_math``)
+    in the same write, so of two overlapping runs only one can claim a given run. A run that cannot
+    start (quota, a job already active, no targets) is skipped, recorded in the schedule history and
+    the audit log; the schedule still moves on to its next run.
     """
-    from projects.schedule_math import ScheduleError, next_run_at, validate_rule
-
     now = now or timezone.now()
-    projects = _projects_collection()
     summary = ScheduleSummary()
-    query = {"config.schedule.enabled": True, "config.schedule.next_run_at": {"$lte": now}, "status": "active"}
-    cursor = projects.find(query, {"_id": 1, "config.schedule": 1}).sort("config.schedule.next_run_at", 1)
-    if limit:
-        cursor = cursor.limit(limit)
-    for doc in list(cursor):
-        summary.due += 1
-        schedule = (doc.get("config") or {}).get("schedule") or {}
-        previous = schedule.get("next_run_at")
-        try:
-            rule = validate_rule(
-                schedule.get("frequency") or "daily",
-                schedule.get("time") or "09:00",
-                schedule.get("timezone") or "UTC",
-                schedule.get("days_of_week") or None,
-                schedule.get("day_of_month"),
-            )
-            following: datetime | None = next_run_at(rule, now)
-        except ScheduleError as exc:
-            # A rule that can no longer be computed (a zone removed from tzdata...): stop it, say why.
-            following = None
-            reason = f"invalid schedule ({exc}); schedule disabled"
-        else:
-            reason = ""
-        if dry_run:
-            summary.planned.append((str(doc["_id"]), following or now))
-            continue
-        update: dict[str, Any] = {"config.schedule.next_run_at": following, "config.schedule.last_run_at": now}
-        if following is None:
-            update["config.schedule.enabled"] = False
-        claimed = projects.find_one_and_update(
-            {"_id": doc["_id"], "config.schedule.enabled": True, "config.schedule.next_run_at": previous},
-            {"$set": update},
-            projection={"_id": 1},
-        )
-        if claimed is None:
-            summary.lost += 1
-            continue
-        if following is None:
-            summary.skipped.append((str(doc["_id"]), reason))
-            continue
-        _start_scheduled(doc["_id"], ran_at=now, due_at=_aware(previous), summary=summary, enqueue=enqueue)
-    return summary
+    if dry_run:
+        summary.planned = schedules_due(now=now)
+        summary.due = len(summary.planned)
+        return summary
+    from projects.services import schedules_claim_due
+
+    while True:
+        claimed = schedules_claim_due(now=now, limit=batch)
+        for project in claimed:
+            summary.due += 1
+            _start_scheduled(project, ran_at=now, summary=summary, enqueue=enqueue)
+        # Stop only when a pass claims nothing: with an overlapping run, a pass can claim fewer
+        # than it read while more projects are still due. Each pass claims at least one project
+        # (whose next run moves into the future), so this ends.
+        if not claimed:
+            return summary
 
 
-def _start_scheduled(
-    project_id: ObjectId, *, ran_at: datetime, due_at: datetime, summary: ScheduleSummary, enqueue: bool
-) -> None:
-    from projects.models import Project
+def _start_scheduled(project: Any, *, ran_at: datetime, summary: ScheduleSummary, enqueue: bool) -> None:
+    from projects.services import schedule_mark_run
 
-    project = Project.objects.select_related("user").filter(pk=project_id).first()
-    if project is None:
-        return
     try:
         job = scrape_job_start(actor=None, project=project, trigger=ScrapeJob.Trigger.SCHEDULED, enqueue=False)
-    except (ConflictError, ValidationError, Exception) as exc:  # noqa: BLE001 - one project never stops the others
-        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", []) or [str(exc)])
-        summary.skipped.append((str(project_id), message))
+    except Exception as exc:  # noqa: BLE001 - one project's problem never stops the others
+        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", None) or [str(exc)])
+        summary.skipped.append((str(project.pk), message))
+        if not isinstance(exc, (ConflictError, ValidationError)) and not hasattr(exc, "status_code"):
+            logger.exception("scheduled run of project %s failed to start", project.pk)
         record(
             event_type="schedule.skipped",
             actor=None,
             user=project.user,
             success=False,
-            metadata={"project_id": str(project_id), "reason": message[:500]},
+            metadata={"project_id": str(project.pk), "reason": message[:500]},
         )
-        _schedule_mark_run(project=project, ran_at=ran_at)
-        if not isinstance(exc, (ConflictError, ValidationError)) and not hasattr(exc, "status_code"):
-            logger.exception("scheduled run of project %s failed to start", project_id)
+        _quietly(schedule_mark_run, project=project, ran_at=ran_at, status="skipped", error=message)
         return
     summary.started.append(str(job.pk))
-    _schedule_mark_run(project=project, ran_at=ran_at)
+    _quietly(schedule_mark_run, project=project, ran_at=ran_at, job_id=job.pk, status="queued")
     emit_event(
         "schedule.triggered",
         user=project.user,
         project=project,
-        data={"project_id": str(project.pk), "job_id": str(job.pk), "due_at": due_at.isoformat()},
+        data={"project_id": str(project.pk), "job_id": str(job.pk), "ran_at": ran_at.isoformat()},
     )
     if enqueue:
         scrape_job_enqueue(job_id=job.pk)
 
 
-def _schedule_mark_run(*, project: Any, ran_at: datetime) -> None:
+def _quietly(function: Any, **kwargs: Any) -> None:
+    """Bookkeeping on another app's document must not undo a started run."""
     try:
-        from projects.services import schedule_mark_run
-    except ImportError:
-        return
-    try:
-        schedule_mark_run(project=project, ran_at=ran_at)
-    except Exception:  # noqa: BLE001 - bookkeeping must not undo a started run
-        logger.exception("schedule_mark_run failed for project %s", project.pk)
+        function(**kwargs)
+    except Exception:  # noqa: BLE001
+        logger.exception("%s failed", getattr(function, "__name__", function))
