@@ -12,7 +12,9 @@ def audit_event_list(
 ) -> QuerySet[AuditLog]:
     """The caller's own events, newest first (served by the (user, created_at desc) index)."""
     events = AuditLog.objects.filter(user=user)
-    if event_type:
+    if event_type and event_type.endswith(".*"):
+        events = events.filter(event_type__startswith=event_type[:-1])
+    elif event_type:
         events = events.filter(event_type=event_type)
     if since:
         events = events.filter(created_at__gte=since)

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from audit.api import views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/events", views.AuditEventListApi.as_view(), name="events"),
+]

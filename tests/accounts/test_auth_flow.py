@@ -79,9 +79,12 @@ def test_register_verify_login_refresh_reuse_password_logout(api_client) -> None
     a = api_client.post("/api/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD}, format="json").json()
     b = api_client.post("/api/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD}, format="json").json()
     response = api_client.post(
-        "/api/v1/auth/me/password", {"current_password": PASSWORD, "new_password": "N3w-passphrase"},
-        format="json", HTTP_AUTHORIZATION=f"Bearer {a['access']}", **UA,
-    )  # fmt: skip
+        "/api/v1/auth/me/password",
+        {"current_password": PASSWORD, "new_password": "N3w-passphrase"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {a['access']}",
+        **UA,
+    )
     assert response.status_code == 200 and response.json()["sessions_ended"] == 1
     assert api_client.post("/api/v1/auth/refresh", {"refresh": b["refresh"]}, format="json").status_code == 401
     a2 = api_client.post("/api/v1/auth/refresh", {"refresh": a["refresh"]}, format="json")
@@ -95,9 +98,16 @@ def test_register_verify_login_refresh_reuse_password_logout(api_client) -> None
     assert api_client.post("/api/v1/auth/refresh", {"refresh": a2.json()["refresh"]}, format="json").status_code == 401
 
     assert _events(user) == [
-        "auth.register", "auth.email_verified", "auth.login", "auth.refresh_reuse", "auth.login", "auth.login",
-        "auth.password_changed", "auth.login_failed", "auth.logout",
-    ]  # fmt: skip
+        "auth.register",
+        "auth.email_verified",
+        "auth.login",
+        "auth.refresh_reuse",
+        "auth.login",
+        "auth.login",
+        "auth.password_changed",
+        "auth.login_failed",
+        "auth.logout",
+    ]
     for entry in AuditLog.objects.filter(user=user):
         text = str(entry.metadata)
         for secret in (PASSWORD, "N3w-passphrase", first["refresh"], first["access"], second["refresh"]):
