@@ -550,6 +550,54 @@ def target_record_scrape(
     return target
 
 
+def target_apply_resolution(*, target: Target, resolved_url: str) -> Target:
+    """Store what a short/share link resolved to (worker side, after following the redirect).
+
+    The target takes the resolved link's canonical URL and ids. If the project already has that
+    URL as another target, this one is left unresolved and marked ``error`` naming the duplicate.
+    """
+    from scraping.platforms.base import UrlParseError
+    from scraping.platforms.urls import parse_target_url
+
+    targets = _collection(Target)
+    now = timezone.now()
+    try:
+        parsed = parse_target_url(resolved_url)
+    except UrlParseError as exc:
+        parsed, reason = None, f"The short link leads to a page that cannot be collected: {exc.reason}"
+    else:
+        reason = "The short link did not lead to a product, game, video, post, place or business page."
+    if parsed is None or parsed.needs_resolution:
+        targets.update_one(
+            {"_id": target.pk}, {"$set": {"status": "error", "error_message": reason, "updated_at": now}}
+        )
+        target.refresh_from_db()
+        return target
+    twin = Target.objects.filter(project_id=target.project_id, url=parsed.canonical_url).exclude(pk=target.pk).first()
+    if twin is not None:
+        message = f"This link resolves to {parsed.canonical_url}, already target {twin.pk} of the project."
+        targets.update_one(
+            {"_id": target.pk}, {"$set": {"status": "error", "error_message": message, "updated_at": now}}
+        )
+    else:
+        try:
+            targets.update_one(
+                {"_id": target.pk},
+                {"$set": {"url": parsed.canonical_url, "platform": parsed.platform,
+                          "detected_type": parsed.detected_type, "platform_data": dict(parsed.platform_data),
+                          "needs_resolution": False, "updated_at": now}},
+            )  # fmt: skip
+        except Exception as exc:  # a concurrent add won the unique (project, url) index
+            if "duplicate key" not in str(exc).lower() and "E11000" not in str(exc):
+                raise
+            targets.update_one(
+                {"_id": target.pk},
+                {"$set": {"status": "error", "error_message": "Resolves to a link already in the project."}},
+            )
+    target.refresh_from_db()
+    return target
+
+
 # --- schedules ----------------------------------------------------------------------------------
 
 

@@ -216,3 +216,15 @@ def test_tenant_isolation_everywhere(client, user):
     assert Project.objects.get(pk=project.pk).name == "secret"
     assert Target.objects.filter(pk=target.pk).exists() and Preset.objects.filter(pk=preset.pk).exists()
     assert client.get("/api/v1/projects/zzzz").status_code == 404
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York"])
+def test_upcoming_runs_keep_local_time_across_dst(client, user, zone):
+    project = ProjectFactory(user=user)
+    base = f"/api/v1/projects/{project.pk}/schedule"
+    client.put(base, {"enabled": True, "frequency": "weekly", "time": "09:00", "timezone": zone,
+                      "days_of_week": [0]}, format="json")  # fmt: skip
+    body = client.get(f"{base}/upcoming?count=50").json()  # 50 weeks cross both switches
+    assert len(body["runs"]) == 50
+    assert all(run[10:19] == "T09:00:00" for run in body["runs_local"])
+    assert len({run[19:] for run in body["runs_local"]}) == 2  # both UTC offsets seen

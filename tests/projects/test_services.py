@@ -297,3 +297,38 @@ def test_presets_custom_crud_and_system_read_only():
     assert preset.name == "Renamed" and preset.config.limits.max_results_per_job == 900
     services.preset_delete(actor=user, preset=preset)
     assert not Preset.objects.filter(pk=preset.pk).exists()
+
+
+def test_short_link_resolution():
+    user = UserFactory(plan="standard")
+    project = ProjectFactory(user=user)
+    short = services.target_add(actor=user, project=project, url="https://amzn.to/3abcDEF")
+    assert short.needs_resolution and short.platform == "amazon"
+    services.target_apply_resolution(target=short, resolved_url="https://www.amazon.de/dp/B08N5WRWNW?ref=x")
+    assert not short.needs_resolution
+    assert short.url == "https://www.amazon.de/dp/B08N5WRWNW" and short.platform_data["asin"] == "B08N5WRWNW"
+    again = services.target_add(actor=user, project=project, url="https://amzn.to/zzz999")
+    services.target_apply_resolution(target=again, resolved_url="https://www.amazon.de/dp/B08N5WRWNW")
+    assert again.status == "error" and str(short.pk) in again.error_message and again.needs_resolution
+    third = services.target_add(actor=user, project=project, url="https://amzn.to/yyy888")
+    services.target_apply_resolution(target=third, resolved_url="https://example.com/")
+    assert third.status == "error" and "cannot be collected" in third.error_message
+
+
+@pytest.mark.parametrize(
+    ("url", "platform", "key", "value"),
+    [
+        ("https://www.amazon.co.uk/Some-Thing/dp/B0DEADBEEF/ref=sr_1_1", "amazon", "asin", "B0DEADBEEF"),
+        ("https://store.steampowered.com/app/1245620/ELDEN_RING/", "steam", "app_id", 1245620),
+        ("https://youtu.be/dQw4w9WgXcQ?t=42", "youtube", "video_id", "dQw4w9WgXcQ"),
+        ("https://old.reddit.com/r/python/comments/1abcde/title/", "reddit", "post_id", "1abcde"),
+        ("https://www.trustpilot.com/review/www.example.com", "trustpilot", "slug", "www.example.com"),
+        ("https://www.yelp.com/biz/tartine-bakery-san-francisco", "yelp", "slug", "tartine-bakery-san-francisco"),
+    ],
+)
+def test_target_gets_platform_and_ids_from_the_url(url, platform, key, value):
+    user = UserFactory(plan="standard")
+    target = services.target_add(actor=user, project=ProjectFactory(user=user), url=url)
+    assert target.platform == platform
+    assert target.platform_data[key] == value
+    assert target.source_url == url
