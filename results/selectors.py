@@ -333,9 +333,10 @@ class ResultCursor:
         cursor = results_collection().find(self.query).sort(self.sort).skip(start).limit(max(0, stop - start))
         return list(cursor)
 
-    def iterate(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every matching document, in order, without holding them all (exports)."""
-        yield from results_collection().find(self.query).sort(self.sort).batch_size(batch_size)
+    def iterate(self) -> Iterator[dict[str, Any]]:
+        """Every matching document, in order, without holding them all (exports; the server's
+        cursor batches of up to 16 MB keep memory flat)."""
+        yield from results_collection().find(self.query).sort(self.sort)
 
 
 def results_for_filter(flt: ResultFilter, ordering: str = "-created_at") -> ResultCursor:
