@@ -156,3 +156,70 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.message_id} {self.status}"
+
+
+class AlertRule(models.Model):
+    """A project's optional "sentiment drop" rule (collection ``alert_rules``, one per project)."""
+
+    class Metric(models.TextChoices):
+        NEGATIVE_SHARE = "negative_share"
+        AVG_SCORE = "avg_score"
+
+    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+    metric = models.CharField(max_length=16, choices=Metric.choices, default=Metric.NEGATIVE_SHARE)
+    threshold_sigma = models.FloatField(default=2.0)
+    window_jobs = models.IntegerField(default=10)
+    min_sample = models.IntegerField(default=20)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "alert_rules"
+
+    def __str__(self) -> str:
+        return f"sentiment drop {self.metric} > {self.threshold_sigma}σ"
+
+
+class JobSentimentSample(models.Model):
+    """Sentiment of one job's new results (collection ``alert_samples``): the baseline of the rule.
+
+    Unique per (project, job): evaluating a job twice never adds a second sample or a second alert.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    job_id = models.CharField(max_length=64)
+    negative_share = models.FloatField()
+    avg_score = models.FloatField(null=True, blank=True)
+    sample_size = models.IntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "alert_samples"
+        constraints = [models.UniqueConstraint(fields=["project", "job_id"], name="alert_samples_project_job_uniq")]
+        indexes = [models.Index(fields=["project", "-created_at"], name="alert_samples_project_created")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.negative_share:.2f} negative of {self.sample_size}"
+
+
+class Alert(models.Model):
+    """An alert that fired (collection ``alerts``), shown by ``GET /api/v1/projects/{id}/alerts``."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=64, default="alert.sentiment_drop")
+    job_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "alerts"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["project", "type", "job_id"], name="alerts_once_per_job")]
+        indexes = [models.Index(fields=["project", "-created_at"], name="alerts_project_created")]
+
+    def __str__(self) -> str:
+        return f"{self.type} job {self.job_id}"

@@ -8,10 +8,19 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.db.models import QuerySet
 
-from integrations.models import ApiKey, Webhook, WebhookDelivery
+from integrations.models import Alert, AlertRule, ApiKey, Webhook, WebhookDelivery
 from sentimatrix.api.errors import NotFoundError
 
-__all__ = ["api_key_get", "api_key_list", "delivery_get", "delivery_list", "webhook_get", "webhook_list"]
+__all__ = [
+    "alert_list",
+    "alert_rule_get",
+    "api_key_get",
+    "api_key_list",
+    "delivery_get",
+    "delivery_list",
+    "webhook_get",
+    "webhook_list",
+]
 
 
 def _oid(value: Any) -> ObjectId | None:
@@ -66,3 +75,11 @@ def delivery_get(*, user: Any, webhook: Webhook, delivery_id: Any) -> WebhookDel
     if delivery is None:
         raise NotFoundError("No such delivery.")
     return delivery
+
+
+def alert_list(*, user: Any, project: Any) -> QuerySet[Alert]:
+    return Alert.objects.filter(user=user, project=project).order_by("-created_at")
+
+
+def alert_rule_get(*, project: Any) -> AlertRule | None:
+    return AlertRule.objects.filter(project=project).first()

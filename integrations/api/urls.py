@@ -1,7 +1,7 @@
 from django.urls import path
 
 import sentimatrix.api.converters  # noqa: F401 - registers <objectid:...>
-from integrations.api import views_api_keys, views_webhooks
+from integrations.api import views_alerts, views_api_keys, views_webhooks
 
 app_name = "integrations"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("api-keys", views_api_keys.ApiKeyListCreateApi.as_view(), name="api-key-list"),
     path("api-keys/<objectid:pk>", views_api_keys.ApiKeyDetailApi.as_view(), name="api-key-detail"),
     path("api-keys/<objectid:pk>/validate", views_api_keys.ApiKeyValidateApi.as_view(), name="api-key-validate"),
+    path("projects/<objectid:pk>/alerts", views_alerts.ProjectAlertListApi.as_view(), name="project-alerts"),
+    path("projects/<objectid:pk>/alert-rule", views_alerts.ProjectAlertRuleApi.as_view(), name="project-alert-rule"),
     path("webhook-events", views_webhooks.WebhookEventListApi.as_view(), name="webhook-events"),
     path("webhooks", views_webhooks.WebhookListCreateApi.as_view(), name="webhook-list"),
     path("webhooks/<objectid:pk>", views_webhooks.WebhookDetailApi.as_view(), name="webhook-detail"),

@@ -1,6 +1,12 @@
 """Integrations write services. Cross-app contract (DJANGO.md): ``events_emit``, ``api_key_secret_for``,
 ``api_key_mark_invalid``; the rest serve this app's API, admin, tasks and commands."""
 
+from integrations.services.alerts import (
+    alert_evaluate_analysis_job,
+    alert_record_job_sentiment,
+    alert_rule_set,
+    alert_sentiment_drop,
+)
 from integrations.services.api_keys import (
     api_key_create,
     api_key_decrypt,
@@ -24,6 +30,10 @@ from integrations.services.webhooks import (
 )
 
 __all__ = [
+    "alert_evaluate_analysis_job",
+    "alert_record_job_sentiment",
+    "alert_rule_set",
+    "alert_sentiment_drop",
     "delivery_attempt",
     "delivery_redeliver",
     "events_emit",
