@@ -16,7 +16,15 @@ from django.core.management import call_command
 logger = logging.getLogger("sentimatrix.ops")
 
 ALLOWED_COMMANDS = frozenset(
-    {"cleanup_data", "backup_db", "ensure_indexes", "db_stats", "reset_monthly_usage", "run_due_schedules"}
+    {
+        "cleanup_data",
+        "backup_db",
+        "ensure_indexes",
+        "db_stats",
+        "reset_monthly_usage",
+        "run_due_schedules",
+        "requeue_stuck_jobs",
+    }  # fmt: skip
 )
 
 

@@ -351,10 +351,12 @@ BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
 JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=30)
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
 CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=500)
-# The same housekeeping as deploy/crontab, for deployments that run celery beat instead of cron
-# (use one or the other). Each entry runs a management command through ops.run_command.
+# The same housekeeping as deploy/crontab, for deployments that run celery beat instead of cron:
+# HOUSEKEEPING_SCHEDULER=beat adds these entries (cron is the default; never both, or backups and
+# cleanups would run twice). Each entry runs the management command through ops.run_command.
+HOUSEKEEPING_SCHEDULER = env.str("HOUSEKEEPING_SCHEDULER", default="cron")
 CELERY_IMPORTS = [*CELERY_IMPORTS, "sentimatrix.ops.tasks"]
-CELERY_BEAT_SCHEDULE.update(
+OPS_BEAT_SCHEDULE = (
     {
         "ops-cleanup-data": {
             "task": "ops.run_command",
@@ -373,8 +375,16 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "ops-reset-monthly-usage": {
             "task": "ops.run_command",
-            "schedule": crontab(hour=0, minute=5, day_of_month="1"),
+            "schedule": crontab(hour=0, minute=5, day_of_month="1,2"),
             "args": ["reset_monthly_usage"],
         },
+        "ops-db-stats": {
+            "task": "ops.run_command",
+            "schedule": crontab(hour=5, minute=0, day_of_week="mon"),
+            "args": ["db_stats"],
+        },
     }
+    if HOUSEKEEPING_SCHEDULER == "beat"
+    else {}
 )
+CELERY_BEAT_SCHEDULE.update(OPS_BEAT_SCHEDULE)
