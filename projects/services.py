@@ -657,6 +657,7 @@ def schedule_mark_run(
     """Record that the schedule ran at ``ran_at`` (worker/cron side): ``last_run_at``, a history
     entry (newest first, last 50 kept) and the next ``next_run_at`` after ``max(ran_at, now)``, so a
     late cron never leaves a run due in the past."""
+    project.refresh_from_db()  # the caller's copy may predate a schedule change (disabled meanwhile)
     schedule = cfg.to_dict(project.config.schedule) or {}
     now = timezone.now()
     after = max(ran_at, now)

@@ -131,3 +131,18 @@ def test_validator_rejects_bad_documents():
     doc["config"]["analysis"]["sentiment_classes"] = 4
     with pytest.raises(WriteError):
         connection.database["projects"].insert_one(doc)
+
+
+def test_data_migration_creates_the_presets_on_an_empty_collection():
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    migration = importlib.import_module("projects.migrations.0003_system_presets")
+    Preset.objects.all().delete()
+    with connection.schema_editor() as editor:
+        migration.seed(global_apps, editor)
+    assert sorted(Preset.objects.filter(is_system=True).values_list("slug", flat=True)) == sorted(SLUGS)
+    with connection.schema_editor() as editor:
+        migration.unseed(global_apps, editor)
+    assert Preset.objects.count() == 0

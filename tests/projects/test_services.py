@@ -332,3 +332,13 @@ def test_target_gets_platform_and_ids_from_the_url(url, platform, key, value):
     assert target.platform == platform
     assert target.platform_data[key] == value
     assert target.source_url == url
+
+
+def test_mark_run_on_a_stale_copy_keeps_a_disabled_schedule_null():
+    user = UserFactory()
+    project = ProjectFactory(user=user)
+    services.schedule_set(actor=user, project=project, data={"enabled": True, "frequency": "daily", "time": "08:00"})
+    stale = Project.objects.get(pk=project.pk)
+    services.schedule_disable(actor=user, project=project)
+    services.schedule_mark_run(project=stale, ran_at=datetime.now(UTC), status="skipped")
+    assert stale.config.schedule.next_run_at is None and len(stale.config.schedule.history) == 1
