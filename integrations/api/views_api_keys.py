@@ -25,22 +25,22 @@ class ApiKeyListCreateApi(generics.ListAPIView):
     serializer_class = ApiKeyOutputSerializer
     filter_backends: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class ApiKeyCreateInputSerializer(serializers.Serializer):
         provider = serializers.CharField(max_length=32)
         name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         key = serializers.CharField(max_length=512, write_only=True, trim_whitespace=True)
 
-    class FilterSerializer(serializers.Serializer):
+    class ApiKeyFilterSerializer(serializers.Serializer):
         provider = serializers.CharField(max_length=32, required=False)
 
     def get_queryset(self):  # noqa: ANN201 - DRF hook
-        filters = self.FilterSerializer(data=self.request.query_params)
+        filters = self.ApiKeyFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return api_key_list(user=self.request.user, provider=filters.validated_data.get("provider"))
 
-    @extend_schema(request=InputSerializer, responses={201: ApiKeyOutputSerializer})
+    @extend_schema(request=ApiKeyCreateInputSerializer, responses={201: ApiKeyOutputSerializer})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.ApiKeyCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         api_key = api_key_create(actor=request.user, **data.validated_data)
         return Response(ApiKeyOutputSerializer(api_key).data, status=status.HTTP_201_CREATED)
@@ -49,17 +49,17 @@ class ApiKeyListCreateApi(generics.ListAPIView):
 class ApiKeyDetailApi(APIView):
     permission_classes = [IsActiveUser]
 
-    class UpdateSerializer(serializers.Serializer):
+    class ApiKeyUpdateInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100)
 
     @extend_schema(responses=ApiKeyOutputSerializer)
     def get(self, request: Request, pk: str) -> Response:
         return Response(ApiKeyOutputSerializer(api_key_get(user=request.user, api_key_id=pk)).data)
 
-    @extend_schema(request=UpdateSerializer, responses=ApiKeyOutputSerializer)
+    @extend_schema(request=ApiKeyUpdateInputSerializer, responses=ApiKeyOutputSerializer)
     def patch(self, request: Request, pk: str) -> Response:
         api_key = api_key_get(user=request.user, api_key_id=pk)
-        data = self.UpdateSerializer(data=request.data)
+        data = self.ApiKeyUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         api_key = api_key_rename(actor=request.user, api_key=api_key, name=data.validated_data["name"])
         return Response(ApiKeyOutputSerializer(api_key).data)

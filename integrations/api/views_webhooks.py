@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,6 +49,11 @@ def _with_secret(webhook: Any, secret: str) -> dict[str, Any]:
     return data
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9a-f]{24}$"})
+class _ProjectIdField(ObjectIdField):
+    """A project id (24 hex characters) in the OpenAPI schema."""
+
+
 def _events_field(**kwargs: Any) -> serializers.ListField:
     return serializers.ListField(child=serializers.ChoiceField(choices=sorted(SUBSCRIBABLE_EVENT_TYPES)), **kwargs)
 
@@ -61,18 +66,18 @@ class WebhookListCreateApi(generics.ListAPIView):
     serializer_class = WebhookOutputSerializer
     filter_backends: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class WebhookCreateInputSerializer(serializers.Serializer):
         url = serializers.CharField(max_length=2048)
         events = _events_field(min_length=1, max_length=20)
         label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-        project_id = ObjectIdField(required=False, allow_null=True, default=None)
+        project_id = _ProjectIdField(required=False, allow_null=True, default=None)
 
     def get_queryset(self):  # noqa: ANN201 - DRF hook
         return webhook_list(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: WebhookWithSecretSerializer})
+    @extend_schema(request=WebhookCreateInputSerializer, responses={201: WebhookWithSecretSerializer})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.WebhookCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         project = _project_for(request.user, values["project_id"])
@@ -85,20 +90,20 @@ class WebhookListCreateApi(generics.ListAPIView):
 class WebhookDetailApi(APIView):
     permission_classes = [IsActiveUser]
 
-    class UpdateSerializer(serializers.Serializer):
+    class WebhookUpdateInputSerializer(serializers.Serializer):
         url = serializers.CharField(max_length=2048, required=False)
         events = _events_field(min_length=1, max_length=20, required=False)
         label = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        project_id = ObjectIdField(required=False, allow_null=True)
+        project_id = _ProjectIdField(required=False, allow_null=True)
 
     @extend_schema(responses=WebhookOutputSerializer)
     def get(self, request: Request, pk: str) -> Response:
         return Response(WebhookOutputSerializer(webhook_get(user=request.user, webhook_id=pk)).data)
 
-    @extend_schema(request=UpdateSerializer, responses=WebhookOutputSerializer)
+    @extend_schema(request=WebhookUpdateInputSerializer, responses=WebhookOutputSerializer)
     def patch(self, request: Request, pk: str) -> Response:
         webhook = webhook_get(user=request.user, webhook_id=pk)
-        data = self.UpdateSerializer(data=request.data)
+        data = self.WebhookUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if "project_id" in values:
@@ -132,13 +137,13 @@ class WebhookRotateSecretApi(APIView):
 
     permission_classes = [IsActiveUser]
 
-    class InputSerializer(serializers.Serializer):
+    class WebhookRotateInputSerializer(serializers.Serializer):
         overlap_hours = serializers.IntegerField(min_value=0, max_value=168, required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses=WebhookWithSecretSerializer)
+    @extend_schema(request=WebhookRotateInputSerializer, responses=WebhookWithSecretSerializer)
     def post(self, request: Request, pk: str) -> Response:
         webhook = webhook_get(user=request.user, webhook_id=pk)
-        data = self.InputSerializer(data=request.data)
+        data = self.WebhookRotateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         webhook, secret = webhook_rotate_secret(
             actor=request.user, webhook=webhook, overlap_hours=data.validated_data.get("overlap_hours")
@@ -151,20 +156,20 @@ class WebhookTestApi(APIView):
 
     permission_classes = [IsActiveUser]
 
-    class OutputSerializer(serializers.Serializer):
+    class WebhookTestOutputSerializer(serializers.Serializer):
         success = serializers.BooleanField()
         status_code = serializers.IntegerField(allow_null=True)
         time_ms = serializers.IntegerField(allow_null=True)
         error = serializers.CharField(allow_blank=True)
         delivery = DeliveryOutputSerializer()
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(request=None, responses=WebhookTestOutputSerializer)
     def post(self, request: Request, pk: str) -> Response:
         webhook = webhook_get(user=request.user, webhook_id=pk)
         delivery = webhook_send_test(actor=request.user, webhook=webhook)
         response = delivery.response
         return Response(
-            self.OutputSerializer(
+            self.WebhookTestOutputSerializer(
                 {
                     "success": delivery.status == "success",
                     "status_code": response.status_code if response else None,
@@ -184,13 +189,13 @@ class DeliveryListApi(generics.ListAPIView):
     serializer_class = DeliveryOutputSerializer
     filter_backends: list = []
 
-    class FilterSerializer(serializers.Serializer):
+    class DeliveryFilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["pending", "success", "failed", "paused"], required=False)
         event = serializers.CharField(max_length=64, required=False)
 
     def get_queryset(self):  # noqa: ANN201 - DRF hook
         webhook = webhook_get(user=self.request.user, webhook_id=self.kwargs["pk"])
-        filters = self.FilterSerializer(data=self.request.query_params)
+        filters = self.DeliveryFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return delivery_list(user=self.request.user, webhook=webhook, **filters.validated_data)
 
@@ -223,11 +228,11 @@ class WebhookEventListApi(APIView):
 
     permission_classes = [IsActiveUser]
 
-    class OutputSerializer(serializers.Serializer):
+    class WebhookEventSerializer(serializers.Serializer):
         type = serializers.CharField()
         description = serializers.CharField()
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(responses=WebhookEventSerializer(many=True))
     def get(self, request: Request) -> Response:
         events = [{"type": name, "description": EVENT_DESCRIPTIONS[name]} for name in sorted(SUBSCRIBABLE_EVENT_TYPES)]
-        return Response(self.OutputSerializer(events, many=True).data)
+        return Response(self.WebhookEventSerializer(events, many=True).data)
