@@ -282,8 +282,17 @@ def project_duplicate(
 def project_delete(*, actor: Any, project: Project) -> dict[str, int]:
     """Delete the project and everything under it; return how many of each were deleted."""
     project_id, schedules = str(project.pk), int(bool(project.config.schedule.enabled))
-    _, per_model = project.delete()
     counts = {"targets": 0, "scrape_jobs": 0, "results": 0, "analysis_jobs": 0}
+    # Results and analysis jobs reference the project by id, not by ForeignKey (results/models.py),
+    # so the ORM cascade does not reach them: the results app deletes them, first, so a failure
+    # leaves the project in place to retry.
+    if apps.is_installed("results"):
+        from results.models import AnalysisJob
+        from results.services import results_delete_for_project
+
+        counts["analysis_jobs"] = AnalysisJob.objects.filter(project_id=project.pk).count()
+        counts["results"] = results_delete_for_project(project=project)
+    _, per_model = project.delete()
     for label, count in per_model.items():
         counts[apps.get_model(label)._meta.db_table] = count
     counts.pop("projects", None)
@@ -493,8 +502,14 @@ def target_update(*, actor: Any, target: Target, data: Mapping[str, Any]) -> Tar
 
 def target_delete(*, actor: Any, target: Target) -> dict[str, int]:
     target_id, project_id = str(target.pk), target.project_id
+    results = 0
+    if apps.is_installed("results"):  # results reference the target by id, not by ForeignKey
+        from results.models import Result
+
+        results, _ = Result.objects.filter(project_id=project_id, target_id=target.pk).delete()
     _, per_model = target.delete()
     counts = {apps.get_model(label)._meta.db_table: n for label, n in per_model.items()}
+    counts["results"] = results
     _collection(Project).update_one(
         {"_id": project_id, "stats.total_targets": {"$gt": 0}}, {"$inc": {"stats.total_targets": -1}}
     )

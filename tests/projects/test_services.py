@@ -342,3 +342,21 @@ def test_mark_run_on_a_stale_copy_keeps_a_disabled_schedule_null():
     services.schedule_disable(actor=user, project=project)
     services.schedule_mark_run(project=stale, ran_at=datetime.now(UTC), status="skipped")
     assert stale.config.schedule.next_run_at is None and len(stale.config.schedule.history) == 1
+
+
+def test_delete_reaches_jobs_and_results_and_counts_them():
+    from results.models import Result
+    from scraping.models import ScrapeJob
+    from tests.factories_results import make_result
+
+    user = UserFactory(plan="standard")
+    project = ProjectFactory(user=user)
+    keep, drop = TargetFactory(project=project), TargetFactory(project=project)
+    other_project_target = TargetFactory()
+    ScrapeJob.objects.create(project=project, user=user)
+    for target in (keep, keep, drop, other_project_target):
+        make_result(target=target)
+    assert services.target_delete(actor=user, target=drop)["results"] == 1
+    counts = services.project_delete(actor=user, project=project)
+    assert counts == {"targets": 1, "scrape_jobs": 1, "results": 2, "analysis_jobs": 0, "schedules": 0}
+    assert Result.objects.count() == 1 and ScrapeJob.objects.count() == 0
