@@ -225,6 +225,8 @@ PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", defau
 VERIFICATION_EMAILS_PER_HOUR = env.int("VERIFICATION_EMAILS_PER_HOUR", default=5)
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.PlanRateThrottle"]
 MIDDLEWARE = [*MIDDLEWARE, "accounts.middleware.RateLimitHeadersMiddleware"]
+# Group permissions without a nested $lookup (see accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ModelBackend"]
 
 # --- integrations: stored secrets, provider key checks, webhooks (docs/security.md 1 and 2) --------
 # Keyring "id:base64key[,id:base64key]" (32-byte keys) + the id that encrypts; FIELD_FINGERPRINT_KEY is
