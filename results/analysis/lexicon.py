@@ -271,6 +271,12 @@ def class_distribution(
     else:
         labels, knots, centres = SENTIMENT3, _KNOTS_3, (1.0, 0.0, -1.0)
     position = _warp(score, knots)
+    # A score exactly on a threshold lands on the midpoint between two centres (a tie). Nudge it a
+    # hair towards the threshold label's centre so the argmax is always that label.
+    expected = label5(score) if classes == 5 else label3(score)
+    centre = centres[labels.index(expected)]
+    if centre != position:
+        position += 1e-9 * (1 if centre > position else -1)
     logits = [-((position - centre) ** 2) / (2 * sigma**2) for centre in centres]
     top = max(logits)
     weights = [math.exp(logit - top) for logit in logits]

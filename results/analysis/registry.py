@@ -1,10 +1,8 @@
 """Analyzer names to factories.
 
-"local-fast" (lexicon tier) and "local" (embedding tier) are registered here. The LLM analyzer
-registers itself from its own module, e.g.::
-
-    from results.analysis.registry import register
-    register("llm", lambda **kwargs: LLMAnalyzer(**kwargs))
+"local-fast" (lexicon tier), "local" (embedding tier) and "llm" (``LLMAnalyzer``, which needs
+``client``, ``provider``, ``model``, ``temperature`` and ``max_tokens``) are registered here, each
+imported only when asked for.
 
 ``get_analyzer(name, **kwargs)`` passes keyword arguments to the factory (the LLM analyzer needs a
 client and key; the offline ones accept an optional ``clock``). Offline analyzers are cheap to
@@ -72,3 +70,12 @@ def _local(**kwargs: Any) -> Analyzer:
 
 register("local-fast", _local_fast)
 register("local", _local)
+
+
+def _llm(**kwargs: Any) -> Analyzer:
+    from .llm import LLMAnalyzer
+
+    return LLMAnalyzer(**kwargs)
+
+
+register("llm", _llm)
