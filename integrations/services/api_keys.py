@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from audit.services import record
-from integrations.crypto import mask_key
+from integrations.crypto import DecryptionError, mask_key
 from integrations.keycheck import KeyCheck, check_key
 from integrations.keys import decrypt_field, encrypt_field, field_fingerprint
 from integrations.models import ApiKey
@@ -125,7 +125,20 @@ def api_key_validate(*, actor: Any, api_key: ApiKey, http_client: Any = None) ->
     A refused key is a normal answer (is_valid False, 200). Provider trouble (timeout, 5xx, rate limit)
     raises ``ServiceUnavailableError`` (503) and leaves the stored verdict alone.
     """
-    plaintext = api_key_decrypt(api_key)
+    try:
+        plaintext = api_key_decrypt(api_key)
+    except DecryptionError as exc:
+        record(
+            event_type="api_key.decrypt_failed",
+            actor=actor,
+            success=False,
+            metadata={"api_key_id": str(api_key.pk), "provider": api_key.provider, "reason": str(exc)},
+        )
+        raise ConflictError(
+            "The stored key cannot be decrypted (it was altered, or its encryption key is gone); "
+            "delete it and add it again.",
+            code="api_key_unreadable",
+        ) from None
     result = check_key(
         api_key.provider,
         plaintext,

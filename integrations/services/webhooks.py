@@ -28,7 +28,7 @@ from pymongo import ReturnDocument
 from rest_framework.exceptions import ValidationError
 
 from audit.services import record
-from integrations.crypto import mask_key
+from integrations.crypto import DecryptionError, mask_key
 from integrations.keys import decrypt_field, encrypt_field
 from integrations.models import DeliveryRequest, Webhook, WebhookDelivery, WebhookStats
 from integrations.webhooks import signing, transport
@@ -214,11 +214,15 @@ def webhook_rotate_secret(*, actor: Any, webhook: Webhook, overlap_hours: int | 
     if not 0 <= hours <= MAX_OVERLAP_HOURS:
         raise ValidationError({"overlap_hours": [f"Choose between 0 and {MAX_OVERLAP_HOURS} hours."]})
     now = timezone.now()
-    old_plain = _decrypt_secret(webhook, webhook.encrypted_secret, SECRET_FIELD)
+    try:
+        old_plain: str | None = _decrypt_secret(webhook, webhook.encrypted_secret, SECRET_FIELD)
+    except DecryptionError:
+        old_plain = None  # unreadable (altered, or its key is gone): rotating is the fix, without overlap
+        hours = 0
     secret = signing.generate_secret()
     webhook.encrypted_secret = _encrypt_secret(webhook, secret, SECRET_FIELD)
     webhook.secret_hint = mask_key(secret)
-    if hours:
+    if hours and old_plain is not None:
         webhook.previous_encrypted_secret = _encrypt_secret(webhook, old_plain, PREVIOUS_SECRET_FIELD)
         webhook.previous_secret_expires_at = now + timedelta(hours=hours)
     else:
@@ -395,13 +399,28 @@ def delivery_attempt(*, delivery_id: Any, now: datetime | None = None) -> Webhoo
     body = claimed["request"]["body"].encode("utf-8")
     message_id = claimed["message_id"]
     timestamp = int(now.timestamp())
+    try:
+        secrets = webhook_signing_secrets(webhook, now=now)
+    except DecryptionError as exc:
+        # Nothing unsigned is ever sent. Permanent until the owner rotates the secret.
+        _deliveries().update_one(
+            {"_id": oid},
+            {"$set": {"status": "failed", "error": f"signing secret unreadable: {exc}"[:1000], "next_attempt_at": None,
+                      "lease_until": None, "enqueued_until": None, "last_attempt_at": now}},
+        )  # fmt: skip
+        record(
+            event_type="webhook.secret_unreadable",
+            actor=None,
+            user=webhook.user,
+            success=False,
+            metadata={"webhook_id": str(webhook.pk), "reason": str(exc)},
+        )
+        return WebhookDelivery.objects.filter(pk=oid).first()
     headers = {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signing.signature_header(
-            webhook_signing_secrets(webhook, now=now), message_id, timestamp, body
-        ),
+        "webhook-signature": signing.signature_header(secrets, message_id, timestamp, body),
     }
     outcome = transport_deliver(
         webhook.url,

@@ -296,3 +296,12 @@ def test_providers_honour_price_overrides(client, settings):
     body = client.get("/api/v1/providers").json()
     mini = next(m for p in body["llm"] if p["id"] == "openai" for m in p["models"] if m["id"] == "gpt-4o-mini")
     assert mini["price"]["input_per_mtok"] == 0.2
+
+
+def test_validate_with_tampered_key_is_409_not_500(api, user, other_user):
+    mine = make_api_key(user=user, key=KEY)
+    theirs = make_api_key(user=other_user, key="sk-other-0000000000000000000000001")
+    ApiKey.objects.filter(pk=mine.pk).update(encrypted_key=theirs.encrypted_key)
+    resp = api.post(f"/api/v1/api-keys/{mine.pk}/validate")
+    assert resp.status_code == 409
+    assert resp.json()["error"]["code"] == "api_key_unreadable"

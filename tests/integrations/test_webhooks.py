@@ -454,3 +454,21 @@ def test_webhook_limit(user, net, settings):
 
     with pytest.raises(ConflictError):
         webhook_create(actor=user, url=URL, events=["job.completed"])
+
+
+# --- unreadable stored secrets ---------------------------------------------------------------------------
+
+
+def test_tampered_webhook_secret_fails_delivery_cleanly_and_rotation_fixes_it(api, user, net):
+    webhook, _ = webhook_create(actor=user, url=URL, events=["job.completed"])
+    other, _ = webhook_create(actor=user, url=URL + "/2", events=["results.new"])
+    Webhook.objects.filter(pk=webhook.pk).update(encrypted_secret=other.encrypted_secret)  # moved ciphertext
+    delivery = _emit_one(user)
+    assert delivery.status == "failed" and delivery.error.startswith("signing secret unreadable")
+    assert net.sent == []  # nothing unsigned leaves
+    assert AuditLog.objects.filter(event_type="webhook.secret_unreadable").count() == 1
+    resp = api.post(f"/api/v1/webhooks/{webhook.pk}/test")
+    assert resp.status_code == 200 and resp.json()["success"] is False
+    resp = api.post(f"/api/v1/webhooks/{webhook.pk}/rotate-secret", {}, format="json")
+    assert resp.status_code == 200 and resp.json()["previous_secret_expires_at"] is None
+    assert api.post(f"/api/v1/webhooks/{webhook.pk}/test").json()["success"] is True
