@@ -524,13 +524,8 @@ class JobRunner:
         emit_event(f"job.{status}", user=self.user, project=self.project, data=data)
         if self.job.trigger == ScrapeJob.Trigger.SCHEDULED:
             self.schedule_history(status, stats["results_total"], message)
+        # results.new is emitted by results_ingest, per stored page.
         if stats["results_total"] > 0:
-            emit_event(
-                "results.new",
-                user=self.user,
-                project=self.project,
-                data={"project_id": str(self.project.pk), "job_id": str(self.job_id), "count": stats["results_total"]},
-            )
             self.start_analysis()
         return status
 
