@@ -239,6 +239,12 @@ class JobRunner:
             note = "The job's result limit was reached before this target." if job_cap else ""
             return self.end_target(index, entry, JobTarget.Status.COMPLETED, note=note, target=target)
         platform = target.platform
+        if target.needs_resolution:
+            raise TargetFailed(
+                "This is a short or share link that has not been resolved to the page it points at yet; "
+                "add the full link instead.",
+                code="needs_resolution",
+            )
         try:
             fetch = fetcher_for(platform)
         except LookupError:
@@ -278,6 +284,12 @@ class JobRunner:
                     raise TargetFailed(
                         f"The platform's request budget is used up for now; retry in about {exc.retry_after:.0f} s.",
                         code="rate_limited",
+                    ) from None
+                except Exception as exc:  # noqa: BLE001 - a bug or bad target data fails this target only
+                    logger.exception("scrape job %s: target %s crashed", self.job_id, target.pk)
+                    raise TargetFailed(
+                        f"Unexpected error while fetching this target ({type(exc).__name__}); support has the details.",
+                        code="internal",
                     ) from None
                 new = ingest_reviews(job=self.job, target=target, reviews=list(page.reviews))
                 fetched += len(page.reviews)

@@ -40,10 +40,16 @@ def job_list(
     return queryset.defer("log").order_by("-created_at")
 
 
-def job_get(*, user: Any, job_id: Any) -> ScrapeJob:
-    """One of the user's jobs; ``NotFoundError`` for a missing id or another tenant's job."""
+def job_get(*, user: Any, job_id: Any, with_log: bool = True) -> ScrapeJob:
+    """One of the user's jobs; ``NotFoundError`` for a missing id or another tenant's job.
+
+    ``with_log=False`` leaves the (up to 200 entries) log out, for the cheap progress poll.
+    """
     oid = _oid(job_id)
-    job = ScrapeJob.objects.filter(pk=oid, user=user).first() if oid is not None else None
+    queryset = ScrapeJob.objects.filter(pk=oid, user=user)
+    if not with_log:
+        queryset = queryset.defer("log")
+    job = queryset.first() if oid is not None else None
     if job is None:
         raise NotFoundError("Scrape job not found.")
     return job

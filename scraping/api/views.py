@@ -117,7 +117,7 @@ class JobListApi(_Base):
 class JobDetailApi(_Base):
     @extend_schema(operation_id="jobs_retrieve", responses=s.ScrapeJobSerializer)
     def get(self, request: Request, pk: str) -> Response:
-        job = selectors.job_get(user=request.user, job_id=pk)
+        job = selectors.job_get(user=request.user, job_id=pk, with_log=False)
         return Response(s.ScrapeJobSerializer(job).data)
 
 
@@ -128,7 +128,7 @@ class JobProgressApi(_Base):
         responses=s.ScrapeJobProgressSerializer,
     )
     def get(self, request: Request, pk: str) -> Response:
-        job = selectors.job_get(user=request.user, job_id=pk)
+        job = selectors.job_get(user=request.user, job_id=pk, with_log=False)
         return Response(s.ScrapeJobProgressSerializer(job).data)
 
 

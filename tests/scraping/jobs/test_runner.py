@@ -184,3 +184,30 @@ def test_a_finished_job_is_not_claimed_again(project, make_target, steam_server,
     assert run(job) is None
     assert lease_claim(job_id=job.pk, worker="other") is None
     assert len(steam_server.requests) == requests
+
+
+def test_bad_target_data_and_unresolved_links_fail_only_their_target(
+    project, make_target, steam_server, results_store, events
+):
+    from tests.factories_projects import TargetFactory
+
+    make_target(730)
+    broken = TargetFactory(
+        project=project, platform="steam", platform_data={}, url="https://store.steampowered.com/app/x/"
+    )
+    short = TargetFactory(
+        project=project, platform="reddit", platform_data={}, url="https://redd.it/s/abc", needs_resolution=True
+    )
+    job = start(project)
+
+    assert run(job) == "completed"
+
+    job.refresh_from_db()
+    assert [t.status for t in job.targets] == ["completed", "failed", "failed"]
+    assert job.targets[1].error_code == "internal"
+    assert job.targets[2].error_code == "needs_resolution"
+    broken.refresh_from_db()
+    short.refresh_from_db()
+    assert broken.status == "error" and "Unexpected error" in broken.error_message
+    assert short.status == "error"
+    assert results_store.count() == 5
