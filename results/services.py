@@ -908,7 +908,23 @@ def project_stats_refresh(*, project: Any) -> dict[str, Any]:
 
 
 def _check_sentiment_drop(job: AnalysisJob, project: Any, before: float | None) -> None:
-    """Alert when this run's results average well below the project's previous average."""
+    """Sentiment drop alert hook, called for every completed run.
+
+    The integrations app owns the rule (a per-project baseline of job samples):
+    ``alert_evaluate_analysis_job`` records this run's sample and fires ``alert.sentiment_drop`` when
+    the rule says so. Without it, a simple fallback: this run's average score at least
+    ``RESULTS_SENTIMENT_DROP_THRESHOLD`` below the project's previous average emits the event.
+    """
+    try:
+        from integrations.services import alert_evaluate_analysis_job
+    except ImportError:
+        alert_evaluate_analysis_job = None
+    if alert_evaluate_analysis_job is not None and project is not None:
+        try:
+            alert_evaluate_analysis_job(project=project, analysis_job_id=job.pk)
+        except Exception:  # noqa: BLE001 - an alert must never fail the run
+            logger.exception("alert_evaluate_analysis_job failed for job %s", job.pk)
+        return
     if before is None:
         return
     threshold = float(_setting("RESULTS_SENTIMENT_DROP_THRESHOLD", 0.2))
@@ -926,35 +942,35 @@ def _check_sentiment_drop(job: AnalysisJob, project: Any, before: float | None) 
     current = float(rows[0]["avg"])
     if before - current < threshold:
         return
-    data = {
-        "project_id": str(job.project_id),
-        "analysis_job_id": str(job.pk),
-        "previous_avg_sentiment": round(before, 4),
-        "current_avg_sentiment": round(current, 4),
-        "results": rows[0]["n"],
-    }
-    try:
-        from integrations import services as integration_services
-    except ImportError:
-        integration_services = None
-    alert = getattr(integration_services, "alert_sentiment_drop", None)
-    if alert is not None:
-        try:
-            alert(user=job.user, project=project, data=data)
-            return
-        except Exception:  # noqa: BLE001
-            logger.exception("alert_sentiment_drop failed")
-    _emit("alert.sentiment_drop", user=job.user, project=project, data=data)
+    _emit(
+        "alert.sentiment_drop",
+        user=job.user,
+        project=project,
+        data={
+            "project_id": str(job.project_id),
+            "analysis_job_id": str(job.pk),
+            "previous_avg_sentiment": round(before, 4),
+            "current_avg_sentiment": round(current, 4),
+            "results": rows[0]["n"],
+        },
+    )
 
 
 # ---------------------------------------------------------------- label correction, deletes, re-analysis
 
 
-def result_label_override(*, actor: Any, result_id: Any, label: str | None, note: str = "") -> dict[str, Any]:
-    """Set (or with ``label=None`` clear) the human label of one of the actor's results."""
+def result_label_override(
+    *, actor: Any, result_id: Any, label: str | None, note: str = "", owner: Any = None
+) -> dict[str, Any]:
+    """Set (or with ``label=None`` clear) the human label of a result.
+
+    The result is looked up among ``owner``'s results (default: the actor's own); support staff in the
+    admin pass the owner explicitly, and the audit record names both.
+    """
     from results.selectors import result_get
 
-    doc = result_get(user=actor, result_id=result_id)
+    owner = owner if owner is not None else actor
+    doc = result_get(user=owner, result_id=result_id)
     if label is not None and label not in SENTIMENT_LABELS:
         raise ApplicationError(f"Unknown label {label!r}; use positive, neutral or negative.", code="validation_error")
     now = _now()
@@ -969,7 +985,7 @@ def result_label_override(*, actor: Any, result_id: Any, label: str | None, note
             "note": (note or "")[:500],
         }
     updated = results_collection().find_one_and_update(
-        {"_id": doc["_id"], "user_id": actor.pk},
+        {"_id": doc["_id"], "user_id": owner.pk},
         {"$set": {"label_override": override, "updated_at": now}},
         return_document=True,
     )
@@ -978,6 +994,7 @@ def result_label_override(*, actor: Any, result_id: Any, label: str | None, note
     record(
         event_type="result.label_override" if label else "result.label_override_cleared",
         actor=actor,
+        user=owner,
         metadata={
             "result_id": str(doc["_id"]),
             "project_id": str(doc["project_id"]),
