@@ -73,7 +73,8 @@ class OpsCommand(BaseCommand):
     # --- output helpers -----------------------------------------------------------------------
     def progress_line(self, message: str) -> None:
         if self.verbosity >= 1:
-            self.stdout.write(message)
+            # With --json, stdout carries only the JSON document.
+            (self.stderr if getattr(self, "summary_to_stderr", False) else self.stdout).write(message)
 
     def progress(self, label: str, total: int | None = None) -> Progress:
         return Progress(self.progress_line, label, total)
