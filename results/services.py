@@ -588,7 +588,7 @@ class _Runner:
                 "api_key_missing",
                 f"No {provider} API key is stored for this account; add one under API keys and re-run the analysis.",
             )
-        base_urls = _setting("LLM_BASE_URLS", {}) or {}
+        base_urls = _setting("PROVIDER_BASE_URLS", {}) or {}  # shared with the key check (integrations)
         client = create_llm_client(provider, api_key=api_key, base_url=base_urls.get(provider))
         return LLMAnalyzer(
             client,

@@ -390,3 +390,12 @@ OPS_BEAT_SCHEDULE = (
     else {}
 )
 CELERY_BEAT_SCHEDULE.update(OPS_BEAT_SCHEDULE)
+
+# --- results: analysis runs, exports, alerts (docs/analysis.md) ----------------------------------
+RESULTS_ANALYSIS_BATCH_SIZE = env.int("RESULTS_ANALYSIS_BATCH_SIZE", default=100)  # results per analyze() call
+RESULTS_ANALYSIS_MAX_ATTEMPTS = env.int("RESULTS_ANALYSIS_MAX_ATTEMPTS", default=5)  # task re-sends on rate limits
+# A provider's Retry-After longer than this is not slept in the worker: the task is re-sent with a countdown.
+RESULTS_LLM_MAX_BACKOFF_SECONDS = env.float("RESULTS_LLM_MAX_BACKOFF_SECONDS", default=60.0)
+# Fallback sentiment-drop rule, used only when integrations' alert service is not installed.
+RESULTS_SENTIMENT_DROP_THRESHOLD = env.float("RESULTS_SENTIMENT_DROP_THRESHOLD", default=0.2)
+RESULTS_SENTIMENT_DROP_MIN_RESULTS = env.int("RESULTS_SENTIMENT_DROP_MIN_RESULTS", default=5)

@@ -57,7 +57,7 @@ def completion(reviews: list[dict[str, Any]], prompt: int = 1000, output: int = 
 
 @pytest.fixture
 def llm_project(project, target, settings):
-    settings.LLM_BASE_URLS = {"openai": BASE}
+    settings.PROVIDER_BASE_URLS = {"openai": BASE}
     project.config.analysis.analyzer = "llm"
     project.config.analysis.sentiment_classes = 5
     project.config.llm.provider = "openai"
