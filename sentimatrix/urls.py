@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import sentimatrix.api.converters  # noqa: F401 - registers <objectid:...>
@@ -24,8 +25,9 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),  # session login for the browsable API
     path("api/v1/", include(api_v1)),
     # Unknown /api/ routes answer with the JSON envelope even with DEBUG on, where Django would
-    # otherwise render its HTML technical 404 page and never call handler404.
-    re_path(r"^api/", errors.handler404, name="api-not-found"),
+    # otherwise render its HTML technical 404 page and never call handler404. CSRF-exempt: it only
+    # answers 404, and otherwise a DELETE/POST to an unknown route got Django's HTML 403 CSRF page.
+    re_path(r"^api/", csrf_exempt(errors.handler404), name="api-not-found"),
 ]
 
 handler400 = "sentimatrix.api.errors.handler400"

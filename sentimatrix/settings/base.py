@@ -399,3 +399,7 @@ RESULTS_LLM_MAX_BACKOFF_SECONDS = env.float("RESULTS_LLM_MAX_BACKOFF_SECONDS", d
 # Fallback sentiment-drop rule, used only when integrations' alert service is not installed.
 RESULTS_SENTIMENT_DROP_THRESHOLD = env.float("RESULTS_SENTIMENT_DROP_THRESHOLD", default=0.2)
 RESULTS_SENTIMENT_DROP_MIN_RESULTS = env.int("RESULTS_SENTIMENT_DROP_MIN_RESULTS", default=5)
+
+# --- quality gates (issue 9): OpenAPI schema -----------------------------------------------------
+# Unique component names for serializers nested in views (see sentimatrix.api.schema.AutoSchema).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "sentimatrix.api.schema.AutoSchema"
