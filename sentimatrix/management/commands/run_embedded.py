@@ -45,6 +45,10 @@ class Command(BaseCommand):
         host = options["addrport"]
         self.stdout.write(self.style.SUCCESS(f"\nSentimatrix Studio on http://{host}/"))
         self.stdout.write(f"  admin:   http://{host}/admin/   login {email} / {password}")
+        if options["demo"] and "seed_demo_data" in commands:
+            from sentimatrix.ops.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+            self.stdout.write(f"  demo:    login {DEMO_EMAIL} / {DEMO_PASSWORD} (API and admin dashboard data)")
         self.stdout.write(f"  API:     http://{host}/api/docs/")
         self.stdout.write(f"  health:  http://{host}/health/ready")
         if is_emulated():
