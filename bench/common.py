@@ -93,11 +93,14 @@ def setup_django() -> None:
 
 
 def quiet_stderr(function: Callable[[], Any]) -> Any:
-    """Run ``function`` with stderr silenced (the emulated engine's start-up warning)."""
+    """Run ``function`` with stderr silenced (the emulated engine's start-up warning), and keep
+    INFO logs (audit lines) out of the bench output."""
+    import logging
+
+    logging.disable(logging.INFO)
     saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
-        try:
-            return function()
-        finally:
-            sys.stderr = saved
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - stays open: handlers made meanwhile keep it
+    try:
+        return function()
+    finally:
+        sys.stderr = saved
