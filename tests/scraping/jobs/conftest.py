@@ -88,7 +88,9 @@ def steam_server(settings) -> Iterator[SteamServer]:
             if throttle:
                 self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
             elif app_id in state.failing:
-                self._send(state.failing[app_id], {"success": 2})
+                status = state.failing[app_id]
+                # Retry-After: 0 keeps the platform module's retries of a 5xx from sleeping in tests.
+                self._send(status, {"success": 2}, {"Retry-After": "0"} if status >= 500 else None)
             elif app_id in state.malformed:
                 self._send(200, steam_fixture("appreviews_malformed_author.json"))
             else:
