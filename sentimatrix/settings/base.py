@@ -403,3 +403,5 @@ RESULTS_SENTIMENT_DROP_MIN_RESULTS = env.int("RESULTS_SENTIMENT_DROP_MIN_RESULTS
 # --- quality gates (issue 9): OpenAPI schema -----------------------------------------------------
 # Unique component names for serializers nested in views (see sentimatrix.api.schema.AutoSchema).
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "sentimatrix.api.schema.AutoSchema"
+# Request bodies: no "$"-prefixed or dotted keys, bounded nesting (sentimatrix.api.parsers).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["sentimatrix.api.parsers.SafeJSONParser"]
