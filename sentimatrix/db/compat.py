@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -414,6 +416,36 @@ def _insert(self: Any, data: Any, session: Any = None, ordered: bool = True, val
     if write_errors:
         raise mm_BulkWriteError({"writeErrors": write_errors, "nInserted": inserted})
     return results
+
+
+# --- 7. single-document writes are atomic ----------------------------------------------------
+# https://www.mongodb.com/docs/manual/core/write-operations-atomicity/ ("a write operation is
+# atomic on the level of a single document"). mongomock-ng finds the document, then changes it,
+# with nothing in between stopping another thread: two concurrent conditional
+# find_one_and_update claims could both win, and two inserts of one unique key could both pass
+# the unique check. One process-wide lock around every public write method gives the server's
+# guarantee (stronger than it: writes to different documents serialise too, harmless here).
+
+_WRITE_LOCK = threading.RLock()
+_WRITE_METHODS = (
+    "insert_one", "insert_many", "update_one", "update_many", "replace_one", "find_one_and_update",
+    "find_one_and_replace", "find_one_and_delete", "delete_one", "delete_many", "bulk_write",
+)  # fmt: skip
+
+
+def _serialised(method_name: str) -> Callable[..., Any]:
+    original = getattr(mm_collection.Collection, method_name)
+
+    @functools.wraps(original)
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _WRITE_LOCK:
+            return original(self, *args, **kwargs)
+
+    return locked
+
+
+for _method_name in _WRITE_METHODS:
+    _fix("single_document_atomicity", mm_collection.Collection, _method_name)(_serialised(_method_name))
 
 
 # --- installation ------------------------------------------------------------------------------

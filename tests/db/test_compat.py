@@ -170,3 +170,44 @@ def test_unordered_bulk_insert_keeps_going(db) -> None:
         db.w.insert_many([{"k": 1}, {"k": 1}, {"k": 2}], ordered=False)
     assert excinfo.value.details["nInserted"] == 2
     assert sorted(doc["k"] for doc in db.w.find()) == [1, 2]
+
+
+def _race_claims(db, monkeypatch) -> int:
+    """Two threads claim the same 40 documents with a conditional find_one_and_update; count the wins."""
+    import threading
+    import time
+
+    from mongomock_ng import filtering
+
+    db.jobs.delete_many({})
+    db.jobs.insert_many([{"_id": n, "owner": None} for n in range(40)])
+    original_applies = filtering.filter_applies
+
+    def slow_applies(*args, **kwargs):  # widen the read-then-write window so a race shows every time
+        time.sleep(0.0005)
+        return original_applies(*args, **kwargs)
+
+    monkeypatch.setattr(filtering, "filter_applies", slow_applies)
+    wins: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def claim(worker: str) -> None:
+        barrier.wait()
+        for n in range(40):
+            if db.jobs.find_one_and_update({"_id": n, "owner": None}, {"$set": {"owner": worker}}) is not None:
+                wins.append(n)
+
+    threads = [threading.Thread(target=claim, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    monkeypatch.undo()
+    return len(wins)
+
+
+def test_conditional_claims_are_atomic_per_document(db, monkeypatch) -> None:
+    # A real server applies each single-document write atomically: every document is claimed once.
+    assert _race_claims(db, monkeypatch) == 40
+    with compat.disabled("single_document_atomicity"):
+        assert _race_claims(db, monkeypatch) > 40  # without the fix both threads win some documents

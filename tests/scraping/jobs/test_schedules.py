@@ -74,30 +74,8 @@ def test_a_run_that_cannot_start_is_skipped_and_the_schedule_moves_on(big_user, 
     assert project.config.schedule.history[0].status == "skipped"
 
 
-class _Atomic:
-    """A real server applies each single-document write atomically; mongomock reads then writes.
-
-    The overlap test serialises mongomock's own write paths (not our code) with one lock, so it
-    checks our claim logic under server semantics rather than an emulator race.
-    """
-
-    def __init__(self, monkeypatch) -> None:
-        from mongomock_ng import collection
-
-        lock = threading.RLock()
-        for name in ("_update", "_find_and_modify", "_insert"):
-            original = getattr(collection.Collection, name)
-
-            def locked(self, *args, __original=original, **kwargs):
-                with lock:
-                    return __original(self, *args, **kwargs)
-
-            monkeypatch.setattr(collection.Collection, name, locked)
-
-
 @pytest.mark.slow
-def test_two_overlapping_runs_over_200_due_projects_start_exactly_200_jobs(big_user, events, monkeypatch):
-    _Atomic(monkeypatch)
+def test_two_overlapping_runs_over_200_due_projects_start_exactly_200_jobs(big_user, events):
     projects = [due_project(big_user) for _ in range(200)]
     barrier = threading.Barrier(2)
     summaries = []
