@@ -40,7 +40,7 @@ bench: venv redis
 	$(PY) -m bench
 
 fuzz: venv
-	FUZZ_EXAMPLES=2000 $(PY) -m pytest -q tests/quality/test_api_fuzz.py
+	FUZZ_EXAMPLES=6000 $(PY) -m pytest -q tests/quality/test_api_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
