@@ -126,7 +126,7 @@ def test_suspend_reactivate_reset_and_revoke_actions(support, support_user) -> N
 
     events = list(
         AuditLog.objects.filter(user=target, event_type__startswith="admin.")
-        .order_by("created_at")
+        .order_by("created_at", "id")
         .values_list("event_type", flat=True)
     )
     assert events == ["admin.user_suspended", "admin.user_reactivated", "admin.usage_reset"]

@@ -73,7 +73,7 @@ def test_login_wrong_password_and_unknown_email_look_the_same(api_client, user) 
         "invalid_credentials",
     )
     assert wrong["message"] == unknown["message"]
-    failures = AuditLog.objects.filter(event_type="auth.login_failed").order_by("created_at")
+    failures = AuditLog.objects.filter(event_type="auth.login_failed").order_by("created_at", "id")
     assert [(f.user_id, f.metadata["reason"], f.success) for f in failures] == [
         (user.pk, "bad_password", False),
         (None, "unknown_email", False),

@@ -23,7 +23,7 @@ def _link_params(body: str) -> dict:
 
 
 def _events(user: User) -> list[str]:
-    return list(AuditLog.objects.filter(user=user).order_by("created_at").values_list("event_type", flat=True))
+    return list(AuditLog.objects.filter(user=user).order_by("created_at", "id").values_list("event_type", flat=True))
 
 
 def test_register_verify_login_refresh_reuse_password_logout(api_client) -> None:
@@ -112,7 +112,7 @@ def test_register_verify_login_refresh_reuse_password_logout(api_client) -> None
         text = str(entry.metadata)
         for secret in (PASSWORD, "N3w-passphrase", first["refresh"], first["access"], second["refresh"]):
             assert secret not in text
-    login_entry = AuditLog.objects.filter(user=user, event_type="auth.login").order_by("created_at").first()
+    login_entry = AuditLog.objects.filter(user=user, event_type="auth.login").order_by("created_at", "id").first()
     assert login_entry.ip_address == "203.0.113.7" and login_entry.user_agent == "pytest-browser/1.0"
 
 

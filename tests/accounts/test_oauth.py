@@ -107,7 +107,7 @@ def test_google_happy_path_creates_the_user(api_client) -> None:
 
     user = User.objects.get(email="grace@example.com")
     assert user.oauth.google_id == "g-123" and user.email_verified and not user.has_usable_password()
-    events = AuditLog.objects.filter(user=user).order_by("created_at")
+    events = AuditLog.objects.filter(user=user).order_by("created_at", "id")
     assert [e.event_type for e in events] == ["auth.register", "auth.oauth_login"]
     login = events.last()
     assert login.metadata["provider"] == "google" and login.user_agent == "pytest-oauth" and login.ip_address

@@ -47,9 +47,11 @@ def test_scrub_masks_secret_keys_and_values() -> None:
 
 def test_events_list_is_scoped_to_the_caller(client_for) -> None:
     alice, bob = UserFactory(), UserFactory()
-    record(event_type="auth.login", actor=alice)
-    record(event_type="project.created", actor=alice, metadata={"name": "P"})
+    first = record(event_type="auth.login", actor=alice)
+    second = record(event_type="project.created", actor=alice, metadata={"name": "P"})
     record(event_type="auth.login", actor=bob)
+    # stored at millisecond precision: make the order unambiguous
+    AuditLog.objects.filter(pk=second.pk).update(created_at=first.created_at + timedelta(seconds=1))
     response = client_for(alice).get("/api/v1/audit/events")
     assert response.status_code == 200
     body = response.json()
