@@ -28,13 +28,16 @@ def _validated(serializer_class: type[serializers.Serializer], data: Any, **kwar
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer_class: type, **context: Any) -> Response:
-    paginator = PageNumberPagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
 class _Base(APIView):
     permission_classes = [IsActiveUser]
+    # drf-spectacular documents list responses of a view with a pagination_class as the page
+    # ({count, next, previous, results}) that _paginated really answers.
+    pagination_class = PageNumberPagination
 
 
 # --- projects ---------------------------------------------------------------------------------

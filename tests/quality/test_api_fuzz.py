@@ -73,11 +73,8 @@ _PAGINATED = (
 # Operations with a known, reported bug (see .helpers/notes/issue-9.md). Strict: an XPASS fails, so the
 # entry must be removed when the owner fixes it.
 KNOWN_FAILURES: dict[str, str] = {
-    "GET /api/v1/projects": _PAGINATED,
-    "GET /api/v1/presets": _PAGINATED,
     "GET /api/v1/jobs": _PAGINATED,
     "GET /api/v1/projects/{id}/jobs": _PAGINATED,
-    "GET /api/v1/projects/{id}/targets": _PAGINATED,
     "GET /api/v1/projects/{project_id}/analysis-jobs": _PAGINATED,
     "GET /api/v1/projects/{project_id}/results": _PAGINATED,
     "GET /api/v1/projects/{project_id}/results/export/{fmt}": (
