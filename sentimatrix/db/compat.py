@@ -316,10 +316,43 @@ def _validate_against_validator(document: dict, options: dict) -> None:
 # answer for a fraction of the work.
 
 
+# An update that leaves a document's unique keys as they were cannot create a duplicate, yet
+# mongomock scanned the whole collection for every updated document (bulk updates were
+# quadratic). The snapshot it takes just before applying the update tells us the old keys.
+_update_snapshot = threading.local()
+_original_clone_document = mm_collection._clone_document
+_original_update_documents = mm_collection.Collection._update_documents
+
+
+@_fix("duplicate_key_error", mm_collection, "_clone_document")
+def _clone_document(document: Any) -> Any:
+    clone = _original_clone_document(document)
+    if getattr(_update_snapshot, "active", False) and isinstance(document, dict) and "_id" in document:
+        _update_snapshot.document = clone
+    return clone
+
+
+@_fix("duplicate_key_error", mm_collection.Collection, "_update_documents")
+def _update_documents(self: Any, *args: Any, **kwargs: Any) -> Any:
+    _update_snapshot.active, _update_snapshot.document = True, None
+    try:
+        return _original_update_documents(self, *args, **kwargs)
+    finally:
+        _update_snapshot.active, _update_snapshot.document = False, None
+
+
+def _snapshot_of(new_data: dict) -> dict | None:
+    snapshot = getattr(_update_snapshot, "document", None) if getattr(_update_snapshot, "active", False) else None
+    if snapshot is None or snapshot is new_data or snapshot.get("_id") != new_data.get("_id"):
+        return None
+    return snapshot
+
+
 @_fix("duplicate_key_error", mm_collection.Collection, "_ensure_uniques")
 def _ensure_uniques(self: Any, new_data: dict) -> None:
     if getattr(self, "_sm_uniques_checked", False):
         return  # the batch insert below already checked this document
+    before = _snapshot_of(new_data)
     for name, index in self._store.indexes.items():
         if not index.get("unique"):
             continue
@@ -331,6 +364,9 @@ def _ensure_uniques(self: Any, new_data: dict) -> None:
         new_entries = self._compute_index_entries(new_data, keys, sparse)
         if new_entries is None:
             continue
+        if before is not None and new_entries == self._compute_index_entries(before, keys, sparse):
+            if partial is None or mm_filtering.filter_applies(partial, before):
+                continue  # same index entries as before the update: it was unique then, it is now
         for doc in self._store.documents:
             if doc["_id"] == new_data.get("_id"):
                 continue
@@ -446,6 +482,20 @@ def _serialised(method_name: str) -> Callable[..., Any]:
 
 for _method_name in _WRITE_METHODS:
     _fix("single_document_atomicity", mm_collection.Collection, _method_name)(_serialised(_method_name))
+
+
+# --- 8. $lookup whose input is a stream (a $lookup nested in another's pipeline) --------------
+# https://www.mongodb.com/docs/manual/reference/operator/aggregation/lookup/ : $lookup passes on
+# every input document with the joined array added. mongomock-ng iterates its input and then
+# returns that same input; a nested pipeline feeds it a generator, which is exhausted by then, so
+# the inner $lookup returned nothing (Django's ModelBackend group permissions query did this).
+
+_original_lookup_stage = mm_aggregate._PIPELINE_HANDLERS["$lookup"]
+
+
+@_fix("lookup_stream_input", mm_aggregate._PIPELINE_HANDLERS, "$lookup")
+def _handle_lookup_stage(in_collection: Any, database: Any, options: dict, user_vars: Any) -> Any:
+    return _original_lookup_stage(list(in_collection), database, options, user_vars)
 
 
 # --- installation ------------------------------------------------------------------------------

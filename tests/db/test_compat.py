@@ -210,4 +210,38 @@ def test_conditional_claims_are_atomic_per_document(db, monkeypatch) -> None:
     # A real server applies each single-document write atomically: every document is claimed once.
     assert _race_claims(db, monkeypatch) == 40
     with compat.disabled("single_document_atomicity"):
-        assert _race_claims(db, monkeypatch) > 40  # without the fix both threads win some documents
+        # Without the fix both threads win some documents; a loaded machine may serialise one
+        # attempt by chance, so a few attempts are allowed before calling the fix unneeded.
+        assert any(_race_claims(db, monkeypatch) > 40 for _ in range(5))
+
+
+def test_lookup_nested_in_a_lookup_pipeline_returns_its_documents(db) -> None:
+    db.users.insert_one({"_id": 1, "name": "ann"})
+    db.memberships.insert_many([{"_id": 10, "user": 1, "group": 100}, {"_id": 11, "user": 1, "group": 101}])
+    db.groups.insert_many([{"_id": 100, "name": "support"}, {"_id": 101, "name": "ops"}])
+    pipeline = [
+        {
+            "$lookup": {
+                "from": "memberships",
+                "localField": "_id",
+                "foreignField": "user",
+                "as": "memberships",
+                "pipeline": [{"$lookup": {"from": "groups", "localField": "group", "foreignField": "_id", "as": "g"}}],
+            }
+        }
+    ]
+    (user,) = db.users.aggregate(pipeline)
+    assert sorted(m["g"][0]["name"] for m in user["memberships"]) == ["ops", "support"]
+    with compat.disabled("lookup_stream_input"):
+        (user,) = db.users.aggregate(pipeline)
+        assert user["memberships"] == []  # the emulator's answer without the fix
+
+
+def test_update_keeping_unique_keys_skips_the_scan_but_a_changed_key_is_still_checked(db) -> None:
+    db.r.create_index([("target", 1), ("pid", 1)], unique=True)
+    db.r.insert_many([{"target": 1, "pid": n, "label": None} for n in range(300)])
+    assert db.r.update_many({}, {"$set": {"label": "positive"}}).modified_count == 300
+    assert db.r.count_documents({"label": "positive"}) == 300
+    with pytest.raises(DuplicateKeyError, match="E11000"):
+        db.r.update_one({"pid": 5}, {"$set": {"pid": 6}})
+    assert db.r.count_documents({"pid": 5}) == 1  # the failed update left the document as it was

@@ -221,7 +221,9 @@ def test_each_fix_is_needed(data: dict) -> None:
                 broken = True
         assert broken, f"removing the {name} fix changed nothing: the probe does not pin it"
     # Pinned by their own tests in test_compat.py (a validator and a thread race are not query shapes).
-    assert set(probes) | {"jsonschema_validator", "single_document_atomicity"} == set(compat.fix_names())
+    assert set(probes) | {"jsonschema_validator", "single_document_atomicity", "lookup_stream_input"} == set(
+        compat.fix_names()
+    )
 
 
 def _raises_integrity_error(create) -> bool:
