@@ -198,7 +198,9 @@ AUTH_PASSWORD_VALIDATORS = [*AUTH_PASSWORD_VALIDATORS, {"NAME": "accounts.passwo
 # OAuth login: a provider is enabled only when its client id and secret are both set.
 OAUTH_GOOGLE_CLIENT_ID = env.str("OAUTH_GOOGLE_CLIENT_ID", default="")
 OAUTH_GOOGLE_CLIENT_SECRET = env.str("OAUTH_GOOGLE_CLIENT_SECRET", default="")
-OAUTH_GOOGLE_AUTHORIZE_URL = env.str("OAUTH_GOOGLE_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+OAUTH_GOOGLE_AUTHORIZE_URL = env.str(
+    "OAUTH_GOOGLE_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
+)
 OAUTH_GOOGLE_TOKEN_URL = env.str("OAUTH_GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
 OAUTH_GOOGLE_USERINFO_URL = env.str(
     "OAUTH_GOOGLE_USERINFO_URL", default="https://openidconnect.googleapis.com/v1/userinfo"
@@ -335,7 +337,11 @@ SCRAPE_JOB_LOG_LIMIT = 200
 CELERY_BEAT_SCHEDULE.update(
     {
         # For deployments that prefer beat to cron; both commands are safe to overlap.
-        "scraping-run-due-schedules": {"task": "scraping.run_due_schedules", "schedule": 60.0, "options": {"expires": 55}},
+        "scraping-run-due-schedules": {
+            "task": "scraping.run_due_schedules",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
         "scraping-requeue-stuck-jobs": {
             "task": "scraping.requeue_stuck_jobs",
             "schedule": 600.0,
