@@ -323,3 +323,42 @@ def review_from_item(
         source=source,
         extra=extra,
     )
+
+
+# --- the Apify path shared by every commerce platform --------------------------------------------
+
+
+def with_input_overrides(run_input: dict[str, Any], context: base.FetchContext, platform: str) -> dict[str, Any]:
+    """Merge ``context.provider_options["actor_input"][platform]`` over an actor's input."""
+    run_input.update((context.provider_options.get("actor_input") or {}).get(platform) or {})
+    return run_input
+
+
+def apify_pages(
+    *,
+    target: base.ParsedTarget,
+    options: base.FetchOptions,
+    context: base.FetchContext,
+    cursor: str | None,
+    platform: str,
+    label: str,
+    default_actor: str,
+    run_input: dict[str, Any],
+    mapper: Callable[[Mapping[str, Any]], base.Review | None],
+    flatten: Callable[[Mapping[str, Any]], Iterable[Any]] | None = None,
+    target_info: Callable[[list[Any]], Mapping[str, Any]] | None = None,
+) -> Iterator[base.Page]:
+    """Run the platform's Apify actor (``context.actors`` overrides the default) and page its dataset."""
+    # Imported here: providers.apify imports this module's helpers.
+    from scraping.platforms.http import make_client
+    from scraping.providers.apify import ApifyClient
+
+    apify = ApifyClient.from_context(context, platform=label)
+    actor = context.actors.get(platform) or default_actor
+    with make_client(context) as client:
+        batches = apify.iter_batches(
+            client, actor, run_input, context=context, cursor=cursor, max_items=options.max_results
+        )
+        yield from pages_from_batches(
+            batches, mapper, options, platform=platform, flatten=flatten, target_info=target_info
+        )

@@ -19,17 +19,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraping.platforms import base
 from scraping.platforms._commerce import (
+    apify_pages,
     as_text,
     first_present,
-    pages_from_batches,
     parse_localized_date,
     parse_rating,
     stable_id,
     utc_from_value,
+    with_input_overrides,
     within_window,
 )
 from scraping.platforms.http import make_client
-from scraping.providers.apify import ApifyClient
 from scraping.providers.direct import FetchedPage, fetch_page
 from scraping.providers.scraperapi import ScraperApiClient
 
@@ -403,28 +403,23 @@ def actor_input(target: base.ParsedTarget, options: base.FetchOptions, context: 
         "maxReviews": options.max_results,
         "sort": options.sort_by or "recent",
     }
-    overrides = (context.provider_options.get("actor_input") or {}).get(base.Platform.AMAZON) or {}
-    run_input.update(overrides)
-    return run_input
+    return with_input_overrides(run_input, context, base.Platform.AMAZON)
 
 
 def _fetch_apify(
     target: base.ParsedTarget, options: base.FetchOptions, context: base.FetchContext, cursor: str | None
 ) -> Iterator[base.Page]:
-    apify = ApifyClient.from_context(context, platform="Amazon")
-    actor = context.actors.get(base.Platform.AMAZON) or DEFAULT_ACTOR
-    with make_client(context) as client:
-        batches = apify.iter_batches(
-            client,
-            actor,
-            actor_input(target, options, context),
-            context=context,
-            cursor=cursor,
-            max_items=options.max_results,
-        )
-        yield from pages_from_batches(
-            batches, lambda item: review_from_apify(item, target), options, platform=base.Platform.AMAZON
-        )
+    yield from apify_pages(
+        target=target,
+        options=options,
+        context=context,
+        cursor=cursor,
+        platform=base.Platform.AMAZON,
+        label="Amazon",
+        default_actor=DEFAULT_ACTOR,
+        run_input=actor_input(target, options, context),
+        mapper=lambda item: review_from_apify(item, target),
+    )
 
 
 def review_from_apify(item: Mapping[str, Any], target: base.ParsedTarget) -> base.Review | None:

@@ -17,17 +17,17 @@ import httpx
 
 from scraping.platforms import base
 from scraping.platforms._commerce import (
+    apify_pages,
     as_text,
     first_present,
-    pages_from_batches,
     parse_rating,
     require_credential,
     stable_id,
     utc_from_value,
+    with_input_overrides,
     within_window,
 )
 from scraping.platforms.http import json_body, make_client, request_with_retries
-from scraping.providers.apify import ApifyClient
 
 PROVIDER_BASE_URLS = {"google_places": "https://places.googleapis.com"}
 DEFAULT_ACTOR = "compass~google-maps-reviews-scraper"
@@ -383,9 +383,7 @@ def actor_input(target: base.ParsedTarget, options: base.FetchOptions, context: 
     )
     if options.date_from is not None:
         run_input["reviewsStartDate"] = options.date_from.date().isoformat()
-    overrides = (context.provider_options.get("actor_input") or {}).get(base.Platform.GOOGLE) or {}
-    run_input.update(overrides)
-    return run_input
+    return with_input_overrides(run_input, context, base.Platform.GOOGLE)
 
 
 def _fetch_apify(
@@ -393,24 +391,18 @@ def _fetch_apify(
 ) -> Iterator[base.Page]:
     if target.needs_resolution and not target.platform_data.get("name"):
         raise base.FetchError("This Maps short link must be resolved before its reviews can be fetched")
-    apify = ApifyClient.from_context(context, platform="Google Maps")
-    actor = context.actors.get(base.Platform.GOOGLE) or DEFAULT_ACTOR
-    with make_client(context) as client:
-        batches = apify.iter_batches(
-            client,
-            actor,
-            actor_input(target, options, context),
-            context=context,
-            cursor=cursor,
-            max_items=options.max_results,
-        )
-        yield from pages_from_batches(
-            batches,
-            lambda item: review_from_apify(item, target),
-            options,
-            platform=base.Platform.GOOGLE,
-            target_info=_place_info_from_items,
-        )
+    yield from apify_pages(
+        target=target,
+        options=options,
+        context=context,
+        cursor=cursor,
+        platform=base.Platform.GOOGLE,
+        label="Google Maps",
+        default_actor=DEFAULT_ACTOR,
+        run_input=actor_input(target, options, context),
+        mapper=lambda item: review_from_apify(item, target),
+        target_info=_place_info_from_items,
+    )
 
 
 def _place_info_from_items(items: list[Any]) -> dict[str, Any]:

@@ -12,9 +12,7 @@ from typing import Any
 from urllib.parse import SplitResult
 
 from scraping.platforms import base
-from scraping.platforms._commerce import ItemFields, pages_from_batches, review_from_item
-from scraping.platforms.http import make_client
-from scraping.providers.apify import ApifyClient
+from scraping.platforms._commerce import ItemFields, apify_pages, review_from_item, with_input_overrides
 
 # Unconfirmed community actor: check its input schema and pin the build before relying on it;
 # settings override it through ``context.actors["trustpilot"]``.
@@ -66,9 +64,7 @@ def actor_input(target: base.ParsedTarget, options: base.FetchOptions, context: 
     run_input: dict[str, Any] = {"startUrls": [{"url": target.canonical_url}], "maxItems": options.max_results}
     if options.language:
         run_input["languages"] = [options.language]
-    overrides = (context.provider_options.get("actor_input") or {}).get(base.Platform.TRUSTPILOT) or {}
-    run_input.update(overrides)
-    return run_input
+    return with_input_overrides(run_input, context, base.Platform.TRUSTPILOT)
 
 
 def fetch_pages(
@@ -78,26 +74,20 @@ def fetch_pages(
     cursor: str | None = None,
 ) -> Iterator[base.Page]:
     """Reviews of a Trustpilot business through the Apify actor (paged by dataset offset)."""
-    apify = ApifyClient.from_context(context, platform="Trustpilot")
-    actor = context.actors.get(base.Platform.TRUSTPILOT) or DEFAULT_ACTOR
-    with make_client(context) as client:
-        batches = apify.iter_batches(
-            client,
-            actor,
-            actor_input(target, options, context),
-            context=context,
-            cursor=cursor,
-            max_items=options.max_results,
-        )
-        yield from pages_from_batches(
-            batches,
-            lambda item: review_from_item(
-                item,
-                ITEM_FIELDS,
-                platform=base.Platform.TRUSTPILOT,
-                rating_scale="1-5",
-                fallback_url=target.canonical_url,
-            ),
-            options,
+    yield from apify_pages(
+        target=target,
+        options=options,
+        context=context,
+        cursor=cursor,
+        platform=base.Platform.TRUSTPILOT,
+        label="Trustpilot",
+        default_actor=DEFAULT_ACTOR,
+        run_input=actor_input(target, options, context),
+        mapper=lambda item: review_from_item(
+            item,
+            ITEM_FIELDS,
             platform=base.Platform.TRUSTPILOT,
-        )
+            rating_scale="1-5",
+            fallback_url=target.canonical_url,
+        ),
+    )

@@ -12,9 +12,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, unquote
 
 from scraping.platforms import base
-from scraping.platforms._commerce import ItemFields, pages_from_batches, review_from_item
-from scraping.platforms.http import make_client
-from scraping.providers.apify import ApifyClient
+from scraping.platforms._commerce import ItemFields, apify_pages, review_from_item, with_input_overrides
 
 # Apify-maintained Yelp scraper; its items are businesses with a nested ``reviews`` list (flattened
 # below). Check the input schema and pin the build; settings override it via ``context.actors``.
@@ -63,9 +61,7 @@ def parse_url(parts: SplitResult) -> base.ParsedTarget | None:
 def actor_input(target: base.ParsedTarget, options: base.FetchOptions, context: base.FetchContext) -> dict[str, Any]:
     """Actor input; ``context.provider_options["actor_input"]["yelp"]`` is merged on top."""
     run_input: dict[str, Any] = {"directUrls": [target.canonical_url], "reviewLimit": options.max_results}
-    overrides = (context.provider_options.get("actor_input") or {}).get(base.Platform.YELP) or {}
-    run_input.update(overrides)
-    return run_input
+    return with_input_overrides(run_input, context, base.Platform.YELP)
 
 
 def flatten_item(item: Any) -> Iterable[Any]:
@@ -82,23 +78,17 @@ def fetch_pages(
     cursor: str | None = None,
 ) -> Iterator[base.Page]:
     """Reviews of a Yelp business through the Apify actor (paged by dataset offset)."""
-    apify = ApifyClient.from_context(context, platform="Yelp")
-    actor = context.actors.get(base.Platform.YELP) or DEFAULT_ACTOR
-    with make_client(context) as client:
-        batches = apify.iter_batches(
-            client,
-            actor,
-            actor_input(target, options, context),
-            context=context,
-            cursor=cursor,
-            max_items=options.max_results,
-        )
-        yield from pages_from_batches(
-            batches,
-            lambda item: review_from_item(
-                item, ITEM_FIELDS, platform=base.Platform.YELP, rating_scale="1-5", fallback_url=target.canonical_url
-            ),
-            options,
-            platform=base.Platform.YELP,
-            flatten=flatten_item,
-        )
+    yield from apify_pages(
+        target=target,
+        options=options,
+        context=context,
+        cursor=cursor,
+        platform=base.Platform.YELP,
+        label="Yelp",
+        default_actor=DEFAULT_ACTOR,
+        run_input=actor_input(target, options, context),
+        mapper=lambda item: review_from_item(
+            item, ITEM_FIELDS, platform=base.Platform.YELP, rating_scale="1-5", fallback_url=target.canonical_url
+        ),
+        flatten=flatten_item,
+    )
