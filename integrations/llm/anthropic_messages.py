@@ -11,8 +11,7 @@ from typing import Any
 import anthropic
 import httpx
 
-from integrations.llm.base import FinishReason, LLMRequest, LLMResponse, classify_status_error, scrub_secrets
-from results.analysis.types import ProviderUnavailableError
+from integrations.llm.base import FinishReason, LLMRequest, LLMResponse, call_sdk
 
 __all__ = ["AnthropicClient"]
 
@@ -81,23 +80,9 @@ class AnthropicClient:
     def complete(self, request: LLMRequest) -> LLMResponse:
         kwargs = self._kwargs(request)
         started = self._clock()
-        try:
-            message = self._sdk.messages.create(**kwargs)
-        except anthropic.APITimeoutError:
-            raise ProviderUnavailableError(f"{self.provider}: request timed out") from None
-        except anthropic.APIConnectionError as exc:
-            raise ProviderUnavailableError(
-                scrub_secrets(f"{self.provider}: connection error: {exc.__cause__ or exc}", self._api_key)
-            ) from None
-        except anthropic.APIStatusError as exc:
-            raise classify_status_error(
-                exc.status_code,
-                exc.response.headers,
-                exc.body,
-                exc.message,
-                provider=self.provider,
-                api_key=self._api_key,
-            ) from None
+        message = call_sdk(
+            anthropic, lambda: self._sdk.messages.create(**kwargs), provider=self.provider, api_key=self._api_key
+        )
         latency_ms = (self._clock() - started) * 1000.0
 
         content: str | Mapping[str, Any] = ""

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import openai
 
-from integrations.llm.base import FinishReason, LLMRequest, LLMResponse, classify_status_error, scrub_secrets
-from results.analysis.types import ProviderOutputError, ProviderUnavailableError
+from integrations.llm.base import FinishReason, LLMRequest, LLMResponse, call_sdk
+from results.analysis.types import ProviderOutputError
 
 __all__ = ["OpenAICompatibleClient"]
 
@@ -94,23 +94,9 @@ class OpenAICompatibleClient:
     def complete(self, request: LLMRequest) -> LLMResponse:
         kwargs = self._kwargs(request)
         started = self._clock()
-        try:
-            completion = self._sdk.chat.completions.create(**kwargs)
-        except openai.APITimeoutError:
-            raise ProviderUnavailableError(f"{self.provider}: request timed out") from None
-        except openai.APIConnectionError as exc:
-            raise ProviderUnavailableError(
-                scrub_secrets(f"{self.provider}: connection error: {exc.__cause__ or exc}", self._api_key)
-            ) from None
-        except openai.APIStatusError as exc:
-            raise classify_status_error(
-                exc.status_code,
-                exc.response.headers,
-                exc.body,
-                exc.message,
-                provider=self.provider,
-                api_key=self._api_key,
-            ) from None
+        completion = call_sdk(
+            openai, lambda: self._sdk.chat.completions.create(**kwargs), provider=self.provider, api_key=self._api_key
+        )
         latency_ms = (self._clock() - started) * 1000.0
         if not completion.choices:
             raise ProviderOutputError(f"{self.provider}: the answer had no choices")
