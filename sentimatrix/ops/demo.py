@@ -120,6 +120,7 @@ def build_demo(
 ) -> dict[str, int]:
     """Create the demo tenant; returns document counts. The caller made sure none exists."""
     from accounts.models import User
+    from projects.presets import seed_system_presets
     from projects.services import project_create, schedule_set, target_add
     from results.models import AnalysisJob
     from results.services import analysis_start, results_ingest
@@ -127,6 +128,7 @@ def build_demo(
     from scraping.platforms.base import Review
 
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    seed_system_presets()  # idempotent; the demo's projects are created from the system presets
     database = connection.database
     user = demo_user() or User.objects.create_user(
         DEMO_EMAIL, DEMO_PASSWORD, name="Dana Demo", company=DEMO_COMPANY, plan=User.Plan.ADVANCED,
