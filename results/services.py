@@ -81,16 +81,9 @@ def _ref_id(obj: Any, name: str) -> ObjectId | None:
 
 
 def _emit(event_type: str, *, user: Any, project: Any = None, data: Mapping[str, Any]) -> None:
-    """Fire a webhook event through integrations if that app provides it; never raises into the caller."""
-    try:
-        from integrations.services import events_emit
-    except ImportError:
-        logger.info("event %s not sent: integrations.services.events_emit is not available", event_type)
-        return
-    try:
-        events_emit(event_type=event_type, user=user, project=project, data=dict(data))
-    except Exception:  # noqa: BLE001 - an event must never break the job that fired it
-        logger.exception("events_emit(%s) failed", event_type)
+    from scraping.services import emit_event  # one path for every app's events
+
+    emit_event(event_type, user=user, project=project, data=data)
 
 
 def _load_project(project_id: ObjectId) -> Any:

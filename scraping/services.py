@@ -43,11 +43,10 @@ def jobs_collection() -> Any:
 
 
 def emit_event(event_type: str, *, user: Any, project: Any = None, data: Mapping[str, Any]) -> int:
-    """``integrations.services.events_emit`` when it exists; webhooks must never break a scrape."""
-    try:
-        from integrations.services import events_emit
-    except ImportError:
-        return 0
+    """Fire a webhook event; ``events_emit`` never raises, so an event cannot break a scrape."""
+    from integrations.services import events_emit
+
+    return events_emit(event_type=event_type, user=user, project=project, data=dict(data))
     try:
         return int(events_emit(event_type=event_type, user=user, project=project, data=dict(data)) or 0)
     except Exception:  # noqa: BLE001 - the contract says it never raises; this guards the job anyway
