@@ -12,10 +12,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from projects import services
+from projects import selectors, services
+from projects.charts import sentiment_timeline_svg
 from projects.config import to_dict
 from projects.models import PLATFORMS, Preset, Project, Target
 from sentimatrix.api.errors import ApplicationError
@@ -105,6 +107,19 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # projects are created by their owners (plan limits, presets)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The sentiment timeline (issue 8): server-side SVG above the fields, drawn only for a
+        # project this user may see (get_object applies the admin's permissions and queryset).
+        extra_context = dict(extra_context or {})
+        project = self.get_object(request, object_id)
+        if project is not None and self.has_view_or_change_permission(request, project):
+            points = selectors.project_sentiment_timeline(project=project, days=90)
+            # the renderer escapes every text it draws
+            extra_context["sentiment_chart"] = mark_safe(sentiment_timeline_svg(points))  # noqa: S308
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Pause selected projects")
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:

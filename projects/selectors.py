@@ -117,3 +117,48 @@ def schedule_history(*, project: Project) -> list[dict[str, Any]]:
         if getattr(job, "error_message", None):
             run["error"] = job.error_message
     return runs
+
+
+def project_sentiment_timeline(*, project: Project, days: int = 90, now: Any = None) -> list[Any]:
+    """Daily analyzed-result counts per label and mean score for the last ``days`` days (support admin).
+
+    One ``DailyPoint`` per calendar day in the owner's time zone, oldest first, empty days
+    included, so the chart's x axis is time. The aggregation is the results app's
+    (``results.analytics.timeline`` over a ``ResultFilter``: effective labels, review dates);
+    this only scopes it to the project, analyzed results and the window, and fills the gaps.
+    """
+    from datetime import UTC, datetime, timedelta
+    from datetime import date as date_type
+
+    from projects.charts import DailyPoint
+    from results.analytics import timeline
+    from results.selectors import ResultFilter, _user_timezone, parse_timezone
+
+    tz = parse_timezone(None, _user_timezone(project.user))
+    now = now or datetime.now(UTC)
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    flt = ResultFilter(user_id=project.user_id, project_id=project.pk, analysis_status="done")
+    # the timeline buckets by the review's date, or the scrape time when a platform gave none
+    window = {"$or": [{"content.date": {"$gte": start}}, {"content.date": None, "created_at": {"$gte": start}}]}
+    match = {"$and": [flt.to_mongo(), window]}
+    by_day = {row["bucket"]: row for row in timeline(match, bucket="day", tz=tz)}
+    points = []
+    for offset in range(days):
+        day: date_type = first + timedelta(days=offset)
+        row = by_day.get(day.isoformat())
+        if row is None:
+            points.append(DailyPoint(day=day))
+            continue
+        counts = row["counts"]
+        points.append(
+            DailyPoint(
+                day=day,
+                positive=counts["positive"],
+                neutral=counts["neutral"],
+                negative=counts["negative"],
+                average_score=row["average_score"],
+            )
+        )
+    return points
