@@ -92,7 +92,7 @@ def build_dashboard(user: Any, *, now: dt.datetime | None = None, limit: int = 8
         ):
             board.error_targets.append({
                 "label": doc.get("label") or doc.get("url"), "platform": doc.get("platform"),
-                "status": doc.get("status"), "error": (doc.get("last_error") or "")[:160],
+                "status": doc.get("status"), "error": (doc.get("error_message") or doc.get("last_error") or "")[:160],
                 "url": _admin_url("projects_target_change", str(doc["_id"])),
             })  # fmt: skip
     if may("results.view_result"):

@@ -149,11 +149,12 @@ def build_demo(
         counts["targets"] += len(targets)
         per_target = max(10, int(spec.reviews_per_target * scale))
         # One finished scrape job a week; each collected the reviews posted since the previous one.
-        for week_end in range(DAYS, -1, -JOB_EVERY_DAYS):
-            ran_at = now - dt.timedelta(days=week_end, hours=-6)
-            if ran_at > now:
-                ran_at = now - dt.timedelta(minutes=30)
-            window = range(week_end + JOB_EVERY_DAYS, week_end, -1) if week_end < DAYS else range(DAYS + 7, DAYS, -1)
+        # ... and a last run this morning that collected what was posted since the last weekly one.
+        runs = [*range(DAYS, 0, -JOB_EVERY_DAYS), 0]
+        for index, week_end in enumerate(runs):
+            ran_at = now - dt.timedelta(days=week_end, hours=-6) if week_end else now - dt.timedelta(minutes=30)
+            previous = runs[index - 1] if index else DAYS + JOB_EVERY_DAYS
+            window = range(previous, week_end, -1) if previous > week_end else range(week_end + 1, week_end, -1)
             job = ScrapeJob.objects.create(
                 project=project, user=user, status=ScrapeJob.Status.COMPLETED, active=False, progress=100,
                 trigger=ScrapeJob.Trigger.SCHEDULED if spec.schedule else ScrapeJob.Trigger.MANUAL,
@@ -165,7 +166,7 @@ def build_demo(
             new_total = 0
             for target in targets:
                 reviews = []
-                for _ in range(max(1, per_target * JOB_EVERY_DAYS // (DAYS + 7))):
+                for _ in range(max(1, per_target * len(window) // (DAYS + JOB_EVERY_DAYS))):
                     day = rng.choice(list(window))
                     sentiment = sentiment_for(rng, day, base=spec.base, dip=spec.dip)
                     title, text = review_text(rng, target.platform, sentiment)
@@ -210,6 +211,16 @@ def build_demo(
         stored = database["results"].count_documents({"project_id": project.pk})
         report(f"  {spec.name}: {len(targets)} targets, {stored} results")
 
+    # The provider-backed Yelp target started failing: the dashboard's "targets in error".
+    from projects.models import Target
+    from projects.services import target_record_scrape
+
+    yelp = Target.objects.filter(user=user, platform="yelp").first()
+    if yelp is not None:
+        target_record_scrape(
+            target=yelp, status="error", scraped_at=now - dt.timedelta(hours=5),
+            error="Apify actor run failed: monthly usage limit of the provider account reached",
+        )  # fmt: skip
     # A failed run in the last day, for the support dashboard's "failing jobs".
     failing = project  # the last project (commercial provider)
     failed = ScrapeJob.objects.create(
