@@ -47,7 +47,7 @@ class Command(OpsCommand):
             verb = "rebuild" if exists else "create"
             return f"would {verb} the demo tenant {demo.DEMO_EMAIL} ({len(demo.PROJECTS)} projects)"
         erased = demo.demo_erase(self.progress_line) if options["reset"] else {}
-        note = " (about 2-3 minutes on the emulated engine; seconds on a server)" if is_emulated() else ""
+        note = " (under a minute on the emulated engine)" if is_emulated() else ""
         self.progress_line(f"building the demo tenant {demo.DEMO_EMAIL}{note}")
         counts = demo.build_demo(
             now=timezone.now(), seed=options["seed"], scale=options["scale"], report=self.progress_line
