@@ -143,3 +143,41 @@ def test_project_without_results_shows_the_empty_state(system_presets) -> None:
     client.force_login(staff)
     html = client.get(f"/admin/projects/project/{ProjectFactory().pk}/change/").content.decode()
     assert EMPTY_MESSAGE in html
+
+
+# ---------------------------------------------------------------- scripts/screenshots.py login wrapper
+
+
+def test_screenshot_login_url_works_once_and_only_for_local_paths() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"app"]
+
+    login = module.OneTimeLogin(app, cookie_name="sessionid", session_key="abc123")
+    url = login.issue("/admin/projects/")
+    path_info, query = url.split("?")
+
+    def call(path_info: str, query: str = "") -> tuple[str, dict]:
+        seen = {}
+
+        def start_response(status, headers):
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        body = b"".join(login({"PATH_INFO": path_info, "QUERY_STRING": query}, start_response))
+        return seen["status"], {**seen["headers"], "body": body}
+
+    status, headers = call(path_info, query)
+    assert status == "302 Found" and headers["Location"] == "/admin/projects/"
+    assert headers["Set-Cookie"].startswith("sessionid=abc123; Path=/; HttpOnly")
+    assert call(path_info, query)[0] == "404 Not Found"  # used once
+    evil = login.issue("//evil.example/")
+    assert call(*evil.split("?"))[0] == "404 Not Found"  # never an open redirect
+    assert call("/admin/")[1]["body"] == b"app"  # everything else goes to the app
