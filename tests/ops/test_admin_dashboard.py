@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -24,8 +23,6 @@ from tests.factories_integrations import make_webhook
 from tests.factories_projects import ProjectFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
