@@ -154,11 +154,14 @@ class Result(models.Model):
         db_table = "results"
         ordering = ["-created_at"]
         indexes = [
-            # seeds/000 2.4
-            MongoIndex(spec=[("project_id", 1), ("created_at", -1)], name="results_project_created"),
-            MongoIndex(spec=[("target_id", 1), ("created_at", -1)], name="results_target_created"),
+            # seeds/000 2.4. The list indexes end in _id ("id", stored as _id) because ORDERINGS sort by
+            # (key, _id): the tie-breaker keeps skip/limit pages stable (a bulk ingest stores many results
+            # in the same millisecond), and with _id in the index the sort is read from the index instead
+            # of a blocking in-memory sort of the whole project.
+            MongoIndex(spec=[("project_id", 1), ("created_at", -1), ("id", -1)], name="results_project_created"),
+            MongoIndex(spec=[("target_id", 1), ("created_at", -1), ("id", -1)], name="results_target_created"),
             MongoIndex(
-                spec=[("project_id", 1), ("analysis.sentiment.label", 1), ("created_at", -1)],
+                spec=[("project_id", 1), ("analysis.sentiment.label", 1), ("created_at", -1), ("id", -1)],
                 name="results_project_label",
             ),
             TextIndex(paths=["content.text", "content.title"], name="results_text"),
@@ -171,7 +174,7 @@ class Result(models.Model):
             ),
             # seeds/001 extras the API uses: tenant scans, date-range filters, the analysis queue.
             MongoIndex(spec=[("user_id", 1), ("created_at", -1)], name="results_user_created"),
-            MongoIndex(spec=[("project_id", 1), ("content.date", -1)], name="results_project_date"),
+            MongoIndex(spec=[("project_id", 1), ("content.date", -1), ("id", -1)], name="results_project_date"),
             MongoIndex(spec=[("analysis_job_id", 1), ("analysis_status", 1)], name="results_analysis_queue"),
         ]
 

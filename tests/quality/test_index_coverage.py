@@ -83,11 +83,6 @@ def test_results_by_project_newest_first() -> None:
     assert_covered(Result, query, [sort[0]], ["project_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="results ORDERINGS add an _id tie-breaker that no results index holds: every list is a blocking "
-    "in-memory sort over the whole project (fix: add _id to the results_project_* indexes, or drop the tie-breaker)",
-)
 def test_results_list_sort_with_tie_breaker_is_served() -> None:
     from results.models import Result
 

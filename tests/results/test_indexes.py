@@ -1,0 +1,26 @@
+"""The results indexes the migrations really create (issue 9 findings on index coverage)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def _keys() -> dict[str, list[tuple[str, int]]]:
+    info = connection.database["results"].index_information()
+    return {name: [(k, d if isinstance(d, str) else int(d)) for k, d in spec["key"]] for name, spec in info.items()}
+
+
+def test_list_indexes_end_with_the_id_tie_breaker() -> None:
+    keys = _keys()
+    assert keys["results_project_created"] == [("project_id", 1), ("created_at", -1), ("_id", -1)]
+    assert keys["results_target_created"] == [("target_id", 1), ("created_at", -1), ("_id", -1)]
+    assert keys["results_project_label"] == [
+        ("project_id", 1),
+        ("analysis.sentiment.label", 1),
+        ("created_at", -1),
+        ("_id", -1),
+    ]
+    assert keys["results_project_date"] == [("project_id", 1), ("content.date", -1), ("_id", -1)]
