@@ -164,6 +164,14 @@ class Result(models.Model):
                 spec=[("project_id", 1), ("analysis.sentiment.label", 1), ("created_at", -1), ("id", -1)],
                 name="results_project_label",
             ),
+            # The sentiment filter is $or[{label_override.label: $in}, {label_override: null,
+            # analysis.sentiment.label: $in}]: an OR plan needs an index per branch, and this one serves
+            # the corrected-label branch (results_project_label serves the other). One index is a
+            # smaller change than storing an effective label kept in step by every analysis write.
+            MongoIndex(
+                spec=[("project_id", 1), ("label_override.label", 1), ("created_at", -1), ("id", -1)],
+                name="results_project_override_label",
+            ),
             TextIndex(paths=["content.text", "content.title"], name="results_text"),
             MongoIndex(spec=[("scrape_job_id", 1)], name="results_scrape_job"),
             # A re-run of the same target adds only reviews it has not stored yet.

@@ -90,12 +90,6 @@ def test_results_list_sort_with_tie_breaker_is_served() -> None:
     assert_covered(Result, query, sort, ["project_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sentiment filter is an $or over label_override.label and analysis.sentiment.label; no index "
-    "bounds the label_override branch, so results_project_label cannot be used (fix: store the effective "
-    "label in one field and index (project_id, effective label, created_at))",
-)
 def test_results_by_project_and_sentiment() -> None:
     from results.models import Result
 

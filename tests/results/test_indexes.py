@@ -24,3 +24,14 @@ def test_list_indexes_end_with_the_id_tie_breaker() -> None:
         ("_id", -1),
     ]
     assert keys["results_project_date"] == [("project_id", 1), ("content.date", -1), ("_id", -1)]
+
+
+def test_each_branch_of_the_sentiment_filter_has_an_index() -> None:
+    keys = _keys()
+    # {label_override.label: $in} branch; the model-label branch uses results_project_label.
+    assert keys["results_project_override_label"] == [
+        ("project_id", 1),
+        ("label_override.label", 1),
+        ("created_at", -1),
+        ("_id", -1),
+    ]
