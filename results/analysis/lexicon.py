@@ -51,6 +51,7 @@ from .lexicon_patch import (
     PATCH_VERSION,
     PHRASE_RULES,
     WORD_VALENCES,
+    PhraseRule,
 )
 from .types import (
     EMOTION_LABELS,
@@ -139,10 +140,105 @@ def sentiment_words() -> frozenset[str]:
     return frozenset(word for word, value in lexicon.items() if abs(value) >= 0.5)
 
 
+# A cheap literal pre-check per phrase rule: the pass ran every rule's ``re.sub`` on every sentence
+# (28 % of the analyzer's time, bench analysis_lexicon), while most sentences contain none of a rule's
+# words. ``_required_literals`` derives from each compiled rule a set of lower-case strings of which
+# every match must contain one; a rule whose strings are all absent from the (case-folded) current
+# text cannot match, so skipping it leaves the output identical.
+#
+# Case folding must cover every character that IGNORECASE lets match an ASCII literal: ASCII case
+# pairs plus these four (derived by scanning all code points; test_lexicon_phrases.py re-derives it).
+_IGNORECASE_ASCII_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    return text.translate(_IGNORECASE_ASCII_FOLD).lower()
+
+
+def _sequence_literals(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    """Strings of which every match of the parsed sequence contains one (None: no such set)."""
+    from re import _constants as c  # noqa: PLC0415 - Python 3.11+; the parser's opcodes
+
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av).lower())  # type: ignore[arg-type]
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found: frozenset[str] | None = None
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av  # type: ignore[misc]
+            if not add_flags and not del_flags:  # inline flags would change the case rules
+                found = _sequence_literals(list(sub))
+        elif op is c.BRANCH:
+            branches = [_sequence_literals(list(branch)) for branch in av[1]]  # type: ignore[index]
+            if all(branch is not None for branch in branches):
+                found = frozenset().union(*branches)  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            low, _high, sub = av  # type: ignore[misc]
+            if low >= 1:
+                found = _sequence_literals(list(sub))
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    if not candidates:
+        return None
+    # A string that contains another of its set adds nothing ("answered" holds "answer").
+    candidates = [
+        frozenset(s for s in strings if not any(o != s and o in s for o in strings)) for strings in candidates
+    ]
+    # The most selective requirement: the longest shortest string, then the fewest strings.
+    return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))
+
+
+def _required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    from re import _parser  # noqa: PLC0415 - Python 3.11+; the pattern's parse tree
+
+    # Only the flags this derivation understands: IGNORECASE (handled by _fold) and str defaults.
+    if pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+        return None
+    literals = _sequence_literals(list(_parser.parse(pattern.pattern, pattern.flags)))
+    if literals is None or "" in literals or not all(s.isascii() for s in literals):
+        return None
+    return literals
+
+
+_PHRASE_PLAN: tuple[tuple[PhraseRule, str, frozenset[str] | None], ...] = tuple(
+    (rule, f" {rule.token} ", _required_literals(rule.pattern)) for rule in PHRASE_RULES
+)
+# Every rule's strings, looked for once per sentence (a set comprehension of ``in`` tests is about
+# twice as fast as one ``any`` per rule, and most sentences then skip the loop altogether).
+_PHRASE_LITERALS: tuple[str, ...] = tuple(sorted({s for _, _, strings in _PHRASE_PLAN for s in strings or ()}))
+_ALL_RULES_CHECKED = all(strings is not None for _, _, strings in _PHRASE_PLAN)
+
+
+def _present_literals(text: str) -> set[str]:
+    folded = _fold(text)
+    return {literal for literal in _PHRASE_LITERALS if literal in folded}
+
+
 def apply_phrases(text: str) -> str:
-    """Replace the multi-word expressions of ``PHRASE_RULES`` by their lexicon tokens."""
-    for rule in PHRASE_RULES:
-        text = rule.pattern.sub(f" {rule.token} ", text)
+    """Replace the multi-word expressions of ``PHRASE_RULES`` by their lexicon tokens.
+
+    Rules run in order, each on the output of the previous one; a rule is skipped only when none of
+    its required strings occurs in the current text, so the output is exactly that of running every
+    rule's ``re.sub`` (tests/results/analysis/test_lexicon_phrases.py keeps that version as reference).
+    """
+    present = _present_literals(text)
+    if not present and _ALL_RULES_CHECKED:
+        return text
+    for rule, replacement, literals in _PHRASE_PLAN:
+        if literals is not None and present.isdisjoint(literals):
+            continue
+        text, count = rule.pattern.subn(replacement, text)
+        if count:
+            present = _present_literals(text)
     return text
 
 
