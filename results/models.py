@@ -183,7 +183,9 @@ class Result(models.Model):
             # seeds/001 extras the API uses: tenant scans, date-range filters, the analysis queue.
             MongoIndex(spec=[("user_id", 1), ("created_at", -1)], name="results_user_created"),
             MongoIndex(spec=[("project_id", 1), ("content.date", -1), ("id", -1)], name="results_project_date"),
-            MongoIndex(spec=[("analysis_job_id", 1), ("analysis_status", 1)], name="results_analysis_queue"),
+            # The worker takes find({analysis_job_id, analysis_status: queued}).sort(_id).limit(batch):
+            # with _id last each batch reads the next keys instead of a top-k sort of the whole queue.
+            MongoIndex(spec=[("analysis_job_id", 1), ("analysis_status", 1), ("id", 1)], name="results_analysis_queue"),
         ]
 
     def __str__(self) -> str:

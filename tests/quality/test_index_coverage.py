@@ -121,12 +121,6 @@ def test_results_of_a_scrape_job() -> None:
     assert_covered(Result, flt.to_mongo(), [], ["scrape_job_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the analysis worker reads {analysis_job_id, analysis_status: queued} sorted by _id, batch by batch; "
-    "results_analysis_queue has no _id key, so each batch is a top-k sort over the job's whole queue "
-    "(fix: index (analysis_job_id, analysis_status, _id))",
-)
 def test_analysis_queue_batches() -> None:
     from results.models import Result
 

@@ -35,3 +35,7 @@ def test_each_branch_of_the_sentiment_filter_has_an_index() -> None:
         ("created_at", -1),
         ("_id", -1),
     ]
+
+
+def test_analysis_queue_index_gives_batches_in_id_order() -> None:
+    assert _keys()["results_analysis_queue"] == [("analysis_job_id", 1), ("analysis_status", 1), ("_id", 1)]
