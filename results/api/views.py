@@ -63,6 +63,9 @@ def _filter(request: Request, project: Any, params: Any = None) -> selectors.Res
 
 class ProjectResultsApi(APIView):
     permission_classes = [IsActiveUser]
+    # drf-spectacular documents a list response of a view with a pagination_class as the page
+    # ({count, next, previous, results}) the view really answers.
+    pagination_class = _ResultPagination
 
     @extend_schema(
         parameters=[*FILTER_PARAMETERS, OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS))],
@@ -73,7 +76,7 @@ class ProjectResultsApi(APIView):
         cursor = selectors.results_for_filter(
             _filter(request, project), request.query_params.get("ordering") or "-created_at"
         )
-        paginator = _ResultPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(cursor, request, view=self)
         return paginator.get_paginated_response(ResultSerializer(page, many=True).data)
 
@@ -148,12 +151,15 @@ class ProjectAnalyzeApi(APIView):
 
 class ProjectAnalysisJobsApi(APIView):
     permission_classes = [IsActiveUser]
+    pagination_class = PageNumberPagination  # documents the page, as above
 
     @extend_schema(responses=AnalysisJobSerializer(many=True))
     def get(self, request: Request, project_id: str) -> Response:
         project = selectors.project_for(user=request.user, project_id=project_id)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.analysis_job_list(user=request.user, project=project), request)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.analysis_job_list(user=request.user, project=project), request, view=self
+        )
         return paginator.get_paginated_response(AnalysisJobSerializer(page, many=True).data)
 
 
