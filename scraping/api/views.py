@@ -26,6 +26,9 @@ LIST_PARAMETERS = [
 
 class _Base(APIView):
     permission_classes = [IsActiveUser]
+    # drf-spectacular documents list responses of a view with a pagination_class as the page
+    # ({count, next, previous, results}) that _paginated really answers.
+    pagination_class = PageNumberPagination
 
 
 def _trigger_for(request: Request) -> str:
@@ -44,7 +47,7 @@ def _filters(request: Request) -> dict[str, Any]:
 
 
 def _paginated(request: Request, view: APIView, queryset: Any) -> Response:
-    paginator = PageNumberPagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(s.ScrapeJobListSerializer(page, many=True).data)
 
