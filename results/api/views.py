@@ -263,8 +263,19 @@ class ExportApi(APIView):
     permission_classes = [IsActiveUser]
 
     @extend_schema(
-        parameters=[*FILTER_PARAMETERS, OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS))],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(exports.FORMATS)),
+            *FILTER_PARAMETERS,
+            OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
+        ],
+        # One media type per format, as exports.FORMATS answers them (schemathesis checks the
+        # Content-Type against these). The JSON export is an array of flat row objects.
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/json"): {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            (200, "application/x-ndjson"): OpenApiTypes.BINARY,
+            (200, exports.FORMATS["xlsx"]): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request: Request, project_id: str, fmt: str) -> StreamingHttpResponse:
         if fmt not in exports.FORMATS:

@@ -72,12 +72,7 @@ _PAGINATED = (
 )
 # Operations with a known, reported bug (see .helpers/notes/issue-9.md). Strict: an XPASS fails, so the
 # entry must be removed when the owner fixes it.
-KNOWN_FAILURES: dict[str, str] = {
-    "GET /api/v1/projects/{project_id}/results/export/{fmt}": (
-        "exports answer text/csv, application/json, application/x-ndjson or the XLSX type, but the schema documents "
-        "only application/octet-stream (extend_schema responses per media type, or a renderer per format)"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _params() -> list[Any]:
