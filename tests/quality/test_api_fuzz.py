@@ -66,12 +66,8 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 PER_OPERATION = max(10, TOTAL_EXAMPLES // max(1, len(OPERATIONS)))
 
 
-_PAGINATED = (
-    "the schema documents a plain array but the view answers a paginated page {count, next, previous, "
-    "results}: the APIView needs pagination_class = PageNumberPagination so drf-spectacular documents the page"
-)
-# Operations with a known, reported bug (see .helpers/notes/issue-9.md). Strict: an XPASS fails, so the
-# entry must be removed when the owner fixes it.
+# Operations with a known, reported bug: label -> what is wrong. Strict: an XPASS fails, so the entry
+# must be removed when the owner fixes it. Empty now; keep it that way.
 KNOWN_FAILURES: dict[str, str] = {}
 
 
