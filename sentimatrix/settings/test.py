@@ -13,6 +13,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.fidelity_app"]  # noqa: F405
 TEST_REDIS_URL = env.str("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")
 REDIS_URL = TEST_REDIS_URL
+CELERY_BROKER_URL = TEST_REDIS_URL  # base derived it from the default REDIS_URL (database 0)
 # integrations: a keyring derived from SECRET_KEY (never in production); no http:// webhook receivers.
 SENTIMATRIX_ALLOW_DEV_FIELD_KEYS = True
 WEBHOOK_ALLOW_HTTP_LOCALHOST = False

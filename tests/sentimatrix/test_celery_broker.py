@@ -36,7 +36,11 @@ def test_ping_goes_through_redis_and_a_real_worker(redis_client, settings) -> No
     queue = f"ping-{token}"
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
-            ping.apply_async(kwargs={"token": token, "redis_url": settings.REDIS_URL}, queue=queue)
+            # An explicit connection: the app's producer pool may predate the broker_url change above.
+            with app.connection_for_write(settings.REDIS_URL) as connection:
+                ping.apply_async(
+                    kwargs={"token": token, "redis_url": settings.REDIS_URL}, queue=queue, connection=connection
+                )
             value = None
             for _ in range(300):  # up to 30 s: a loaded CI machine starts the worker slowly
                 value = redis_client.get(f"sentimatrix:ping:{token}")
