@@ -26,7 +26,7 @@ from pymongo import ReturnDocument
 
 from audit.services import record
 from scraping.models import JobOptions, JobStats, JobTarget, ScrapeJob
-from sentimatrix.api.errors import ConflictError
+from sentimatrix.api.errors import ConflictError, ServiceUnavailableError
 
 logger = logging.getLogger("sentimatrix.scraping")
 
@@ -169,6 +169,9 @@ def scrape_job_start(
 ) -> ScrapeJob:
     """Create a queued job for ``project`` and enqueue ``scraping.run_scrape_job``.
 
+    When the broker refuses the message the job stays stored and queued, and the call raises
+    ``JobQueueUnavailableError`` (503) so the caller knows it will start late.
+
     The caller has already checked that ``actor`` may use ``project`` (selectors scope by tenant);
     ``actor`` is None for scheduled runs. Refuses (409) while another job of the project is active,
     counts one scrape job against the owner's monthly quota (403 when used up), and validates
@@ -219,9 +222,26 @@ def scrape_job_start(
             "retry_of": str(retry_of) if retry_of else None,
         },
     )
-    if enqueue:
-        scrape_job_enqueue(job_id=job.pk)
+    if enqueue and not scrape_job_enqueue(job_id=job.pk):
+        raise JobQueueUnavailableError(job)
     return job
+
+
+class JobQueueUnavailableError(ServiceUnavailableError):
+    """The job is stored as queued but the broker refused it: tell the caller, and say it is not lost.
+
+    ``requeue_stuck_jobs`` re-sends a job that stayed queued past a lease, so the caller must not
+    start it again (a second start would get 409 while this one is active).
+    """
+
+    code = "job_queue_unavailable"
+
+    def __init__(self, job: ScrapeJob) -> None:
+        super().__init__(
+            f"The job queue is unavailable right now. Job {job.pk} is saved as queued and starts "
+            "automatically once the queue is back; do not start it again.",
+            details={"job_id": str(job.pk), "status": job.status},
+        )
 
 
 def scrape_job_enqueue(*, job_id: Any) -> bool:

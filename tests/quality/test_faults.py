@@ -4,8 +4,8 @@
   analyzed, the rest untouched and still queued (no result half-written), and running the job again
   finishes exactly the rest; a database error while storing a batch is the same; an analyzer that
   crashes inside a batch marks that batch failed as a whole and the run goes on;
-- the broker (Redis) down when a scrape job is enqueued: the API answers without a 5xx and the job is
-  not lost: it stays queued and the stuck-job sweep sends it again;
+- the broker (Redis) down when a scrape job is enqueued: the API answers 503 naming the job, which is
+  not lost: it stays queued (a second request gets 409) and the stuck-job sweep sends it again;
 - a webhook receiver that hangs: its delivery times out within the configured budget, and the next
   delivery to a healthy receiver is still sent.
 """
@@ -169,20 +169,22 @@ def test_broker_down_at_enqueue_loses_no_scrape_job(client_as) -> None:
     broker_down = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
     with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=broker_down):
         response = client_as(user).post(f"/api/v1/projects/{project.pk}/scrape", {}, format="json")
-    assert response.status_code < 500 or (
-        response.status_code == 503 and response.json()["error"]["code"] == "service_unavailable"
-    ), response.content
+    # A clear 503 in the envelope, naming the job that was kept.
+    assert response.status_code == 503, response.content
+    error = response.json()["error"]
+    assert error["code"] == "job_queue_unavailable" and "queue is unavailable" in error["message"]
     jobs = list(ScrapeJob.objects.filter(project=project))
-    if response.status_code == 503:
-        assert not jobs or all(j.status == "queued" for j in jobs)
-    else:
-        assert len(jobs) == 1 and jobs[0].status == "queued", [(j.status, j.pk) for j in jobs]
+    assert len(jobs) == 1 and jobs[0].status == "queued" and jobs[0].active, [(j.status, j.pk) for j in jobs]
+    assert error["details"] == {"job_id": str(jobs[0].pk), "status": "queued"}
+    # Sending the request again does not start a second job: the kept one is active.
+    with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=broker_down):
+        again = client_as(user).post(f"/api/v1/projects/{project.pk}/scrape", {}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["details"]["job_id"] == str(jobs[0].pk)
     # Not lost: once the broker is back, the sweep re-sends the job that never reached a worker.
-    if jobs:
-        sent: list[str] = []
-        with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=lambda **kw: sent.append(kw["job_id"])):
-            summary = scrape_jobs_requeue_stuck(now=timezone.now() + timedelta(hours=2))
-        assert str(jobs[0].pk) in summary.redispatched and sent == [str(jobs[0].pk)]
+    sent: list[str] = []
+    with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=lambda **kw: sent.append(kw["job_id"])):
+        summary = scrape_jobs_requeue_stuck(now=timezone.now() + timedelta(hours=2))
+    assert str(jobs[0].pk) in summary.redispatched and sent == [str(jobs[0].pk)]
 
 
 # ------------------------------------------------------------------------------ hanging webhook
