@@ -13,7 +13,8 @@ Checks on every response:
 - no 500 and no unhandled error; 502/503/504 only inside the envelope (an outside service down);
 - every 4xx/5xx is the error envelope ``{"error": {"code", "message", "details", ...}}``;
 - the body matches the schema for its documented status code (``response_schema_conformance``) and
-  the documented content type.
+  the documented content type; response objects are closed (``additionalProperties: false``), so an
+  undeclared field in a response fails too.
 
 Outbound HTTP is refused (no network here, and a fuzzer must not call real providers).
 """
@@ -50,7 +51,53 @@ def _raw_schema() -> dict[str, Any]:
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     # Round-trip through JSON: the schema endpoint serves JSON, and lazy strings must become plain ones.
-    return json.loads(json.dumps(schema, default=str))
+    schema = json.loads(json.dumps(schema, default=str))
+    _close_response_objects(schema)
+    return schema
+
+
+def _close_response_objects(schema: dict[str, Any]) -> None:
+    """Make every response object refuse keys it does not declare (``additionalProperties: false``).
+
+    drf-spectacular leaves objects open, so a response that leaked an undeclared field (an internal
+    id, a stored secret) would still "match the schema". Only objects reachable from responses are
+    closed; request bodies stay open so the fuzzer keeps sending unknown keys. Objects that state
+    ``additionalProperties`` themselves (dict-valued fields) keep what they say.
+    """
+    components = schema.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def close(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                close(item)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                close(components.get(name))
+            return
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for key in ("properties", "patternProperties"):
+            for child in (node.get(key) or {}).values():
+                close(child)
+        for key in ("items", "additionalProperties", "not"):
+            close(node.get(key))
+        for key in ("allOf", "anyOf", "oneOf"):
+            close(node.get(key))
+
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in (operation.get("responses") or {}).values():
+                for media in (response.get("content") or {}).values():
+                    close(media.get("schema"))
 
 
 def _load() -> Any:
@@ -88,6 +135,26 @@ def test_known_failures_name_real_operations() -> None:
 def test_fuzzing_covers_at_least_1000_requests() -> None:
     assert len(OPERATIONS) * PER_OPERATION >= 1000
     assert len(OPERATIONS) >= 1
+
+
+def test_response_objects_are_closed_and_request_bodies_open() -> None:
+    schema = _raw_schema()
+    components = schema["components"]["schemas"]
+    # Response objects, nested ones included: an undeclared key in the body fails the schema check.
+    assert components["AnalysisJob"]["additionalProperties"] is False
+    assert components["PaginatedScrapeJobListList"]["additionalProperties"] is False
+    assert components["DeliveryRequest"]["additionalProperties"] is False  # a delivery's sent request
+    # Request bodies keep accepting generated unknown keys.
+    bodies = {
+        media["schema"]["$ref"].rsplit("/", 1)[-1]
+        for path_item in schema["paths"].values()
+        for operation in path_item.values()
+        if isinstance(operation, dict)
+        for media in (operation.get("requestBody") or {}).get("content", {}).values()
+        if "$ref" in media.get("schema", {})
+    }
+    assert len(bodies) > 10
+    assert all("additionalProperties" not in components[name] for name in bodies)
 
 
 def _url_name(path: str) -> tuple[str | None, dict[str, str]]:
