@@ -22,13 +22,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from kombu.exceptions import OperationalError as KombuOperationalError
 from pymongo import ReturnDocument
+from redis.exceptions import RedisError
 
 from audit.services import record
 from scraping.models import JobOptions, JobStats, JobTarget, ScrapeJob
 from sentimatrix.api.errors import ConflictError, ServiceUnavailableError
 
 logger = logging.getLogger("sentimatrix.scraping")
+
+# What sending a task raises when Redis cannot be reached (kombu wraps most; OSError for sockets).
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 
 OPTION_KEYS = ("max_results", "include_replies", "date_from", "date_to", "language")
 _LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z_-]{1,31}$")
@@ -250,7 +255,9 @@ def scrape_job_enqueue(*, job_id: Any) -> bool:
 
     try:
         run_scrape_job.delay(job_id=str(job_id))
-    except Exception:  # noqa: BLE001 - broker down: the job stays queued and the sweeper re-sends it
+    except BROKER_ERRORS:
+        # Broker down: the job stays queued and the sweeper re-sends it. Only broker errors: with
+        # eager tasks (emulated engine) a bug inside the task must surface, not read as "queue down".
         logger.exception("could not enqueue scrape job %s", job_id)
         return False
     return True

@@ -187,6 +187,36 @@ def test_broker_down_at_enqueue_loses_no_scrape_job(client_as) -> None:
     assert str(jobs[0].pk) in summary.redispatched and sent == [str(jobs[0].pk)]
 
 
+def test_enqueue_reads_a_real_unreachable_broker_as_down_and_lets_task_bugs_surface() -> None:
+    """The error classes ``scrape_job_enqueue`` treats as "queue down" are the ones kombu really raises."""
+    from unittest import mock
+
+    from scraping.services import scrape_job_enqueue
+    from scraping.tasks import run_scrape_job
+    from sentimatrix.celery import app
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+
+    def publish_to_dead_broker(**kwargs: Any) -> Any:
+        with app.connection_for_write(f"redis://127.0.0.1:{port}/0") as connection:
+            return run_scrape_job.apply_async(kwargs=kwargs, connection=connection, retry=False)
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # publish for real
+    try:
+        with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=publish_to_dead_broker):
+            assert scrape_job_enqueue(job_id="0" * 24) is False
+    finally:
+        app.conf.task_always_eager = eager
+    # A bug inside an eagerly run task is not a broker outage: it propagates.
+    with mock.patch("scraping.tasks.run_scrape_job.delay", side_effect=KeyError("bug")):
+        with pytest.raises(KeyError):
+            scrape_job_enqueue(job_id="0" * 24)
+
+
 # ------------------------------------------------------------------------------ hanging webhook
 
 
