@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from django.db.models import QuerySet
 
 from integrations.models import Alert, AlertRule, ApiKey, Webhook, WebhookDelivery
 from sentimatrix.api.errors import NotFoundError
+from sentimatrix.db.ids import object_id_or_none
 
 __all__ = [
     "alert_list",
@@ -23,13 +22,6 @@ __all__ = [
 ]
 
 
-def _oid(value: Any) -> ObjectId | None:
-    try:
-        return value if isinstance(value, ObjectId) else ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
-
-
 def api_key_list(*, user: Any, provider: str | None = None) -> QuerySet[ApiKey]:
     keys = ApiKey.objects.filter(user=user).order_by("-created_at")
     if provider:
@@ -39,7 +31,7 @@ def api_key_list(*, user: Any, provider: str | None = None) -> QuerySet[ApiKey]:
 
 def api_key_get(*, user: Any, api_key_id: Any) -> ApiKey:
     """The key if ``user`` owns it; 404 otherwise (another tenant's id looks exactly like a missing one)."""
-    oid = _oid(api_key_id)
+    oid = object_id_or_none(api_key_id)
     api_key = ApiKey.objects.filter(pk=oid, user=user).first() if oid is not None else None
     if api_key is None:
         raise NotFoundError("No such API key.")
@@ -51,7 +43,7 @@ def webhook_list(*, user: Any) -> QuerySet[Webhook]:
 
 
 def webhook_get(*, user: Any, webhook_id: Any) -> Webhook:
-    oid = _oid(webhook_id)
+    oid = object_id_or_none(webhook_id)
     webhook = Webhook.objects.filter(pk=oid, user=user).first() if oid is not None else None
     if webhook is None:
         raise NotFoundError("No such webhook.")
@@ -70,7 +62,7 @@ def delivery_list(
 
 
 def delivery_get(*, user: Any, webhook: Webhook, delivery_id: Any) -> WebhookDelivery:
-    oid = _oid(delivery_id)
+    oid = object_id_or_none(delivery_id)
     delivery = WebhookDelivery.objects.filter(pk=oid, user=user, webhook=webhook).first() if oid is not None else None
     if delivery is None:
         raise NotFoundError("No such delivery.")

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from django.db.models import Q, QuerySet
 
 from projects.models import Preset, Project, Target
 from sentimatrix.api.errors import NotFoundError
-
-
-def _oid(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
+from sentimatrix.db.ids import object_id_or_none
 
 
 def project_list(*, user: Any, status: str | None = None, search: str | None = None) -> QuerySet[Project]:
@@ -35,7 +25,7 @@ def project_list(*, user: Any, status: str | None = None, search: str | None = N
 
 def project_get(*, user: Any, project_id: Any) -> Project:
     """One of the user's projects; ``NotFoundError`` for a missing id or another tenant's project."""
-    oid = _oid(project_id)
+    oid = object_id_or_none(project_id)
     project = Project.objects.filter(pk=oid, user=user).first() if oid is not None else None
     if project is None:
         raise NotFoundError("Project not found.")
@@ -55,7 +45,7 @@ def target_list(
 
 def target_get(*, user: Any, target_id: Any, project: Project | None = None) -> Target:
     """One of the user's targets (inside ``project`` when given); ``NotFoundError`` otherwise."""
-    oid = _oid(target_id)
+    oid = object_id_or_none(target_id)
     target = None
     if oid is not None:
         queryset = Target.objects.filter(pk=oid, user=user)
@@ -74,7 +64,7 @@ def preset_list(*, user: Any) -> QuerySet[Preset]:
 
 def preset_get(*, user: Any, preset_id: Any) -> Preset:
     """A system preset (by id or slug) or one of the user's custom presets (by id)."""
-    oid = _oid(preset_id)
+    oid = object_id_or_none(preset_id)
     preset = None
     if oid is not None:
         preset = Preset.objects.filter(Q(pk=oid) & (Q(is_system=True) | Q(user=user))).first()

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from django.db.models import QuerySet
 
 from scraping.models import ScrapeJob
 from sentimatrix.api.errors import NotFoundError
-
-
-def _oid(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
+from sentimatrix.db.ids import object_id_or_none
 
 
 def job_list(
@@ -45,7 +35,7 @@ def job_get(*, user: Any, job_id: Any, with_log: bool = True) -> ScrapeJob:
 
     ``with_log=False`` leaves the (up to 200 entries) log out, for the cheap progress poll.
     """
-    oid = _oid(job_id)
+    oid = object_id_or_none(job_id)
     queryset = ScrapeJob.objects.filter(pk=oid, user=user)
     if not with_log:
         queryset = queryset.defer("log")

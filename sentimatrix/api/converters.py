@@ -1,6 +1,6 @@
-from django.urls import register_converter
-
 """``<objectid:pk>`` in URL patterns: anything but 24 hex characters is a 404 before any view."""
+
+from django.urls import register_converter
 
 
 class ObjectIdConverter:
