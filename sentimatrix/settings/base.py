@@ -255,7 +255,7 @@ CELERY_BEAT_SCHEDULE["integrations.dispatch_webhooks"] = {
     "schedule": WEBHOOK_DISPATCH_INTERVAL_SECONDS,
     "options": {"expires": WEBHOOK_DISPATCH_INTERVAL_SECONDS},
 }
-# http:// to localhost/127.0.0.1/[::1] (any port) for local receivers; never in production (DEBUG is off there).
+# http:// to localhost/127.0.0.1/[::1] (any port) for local receivers; production.py pins it off.
 WEBHOOK_ALLOW_HTTP_LOCALHOST = DEBUG
 # Per-1M-token price overrides merged into integrations.catalogue (JSON; see that module's docstring).
 LLM_PRICE_OVERRIDES = env.json("LLM_PRICE_OVERRIDES", default={})

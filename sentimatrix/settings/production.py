@@ -19,6 +19,9 @@ if not is_real_uri(MONGODB_URI):
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CELERY_TASK_ALWAYS_EAGER = False
+# base.py derives these from its own DEBUG, which defaults to true when DJANGO_DEBUG is unset:
+# pin them here, or a tenant could point a webhook at http://127.0.0.1:<port> (SSRF).
+WEBHOOK_ALLOW_HTTP_LOCALHOST = False
 
 # integrations: stored secrets are encrypted with keys from the secrets manager, never derived from SECRET_KEY.
 SENTIMATRIX_ALLOW_DEV_FIELD_KEYS = False

@@ -25,7 +25,7 @@ def test_task_names_and_routes():
     assert entry["task"] == "integrations.dispatch_webhooks"
 
 
-def _production(**env: str) -> subprocess.CompletedProcess:
+def _production(*, show: str = "p.SENTIMATRIX_ALLOW_DEV_FIELD_KEYS", **env: str | None) -> subprocess.CompletedProcess:
     base = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SECRET_KEY": "x" * 60,
@@ -33,13 +33,13 @@ def _production(**env: str) -> subprocess.CompletedProcess:
         "DJANGO_ALLOWED_HOSTS": "example.com",
         "DJANGO_DEBUG": "false",
     }
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our interpreter and a settings expression chosen by the test
         [
             sys.executable,
             "-c",
-            "import sentimatrix.settings.production as p; print(p.SENTIMATRIX_ALLOW_DEV_FIELD_KEYS)",
+            f"import sentimatrix.settings.production as p; print({show})",
         ],
-        env={**base, **env},
+        env={key: value for key, value in {**base, **env}.items() if value is not None},
         capture_output=True,
         text=True,
         cwd=settings.BASE_DIR,
@@ -62,3 +62,17 @@ def test_production_requires_usable_keys():
         SENTIMATRIX_FIELD_KEYS="k1:abc", SENTIMATRIX_FIELD_KEY_PRIMARY="k1", FIELD_FINGERPRINT_KEY=fingerprint
     )
     assert "Stored-secret keys are unusable" in bad.stderr
+
+
+def test_production_never_allows_http_webhooks_to_localhost_even_with_debug_unset():
+    # base.py's DEBUG defaults to true when DJANGO_DEBUG is unset; production must not inherit the
+    # localhost allowance derived from it.
+    unset = _production(
+        show="p.DEBUG, p.WEBHOOK_ALLOW_HTTP_LOCALHOST",
+        DJANGO_DEBUG=None,
+        SENTIMATRIX_FIELD_KEYS=generate_keyring_entry("k1"),
+        SENTIMATRIX_FIELD_KEY_PRIMARY="k1",
+        FIELD_FINGERPRINT_KEY=base64.b64encode(b"f" * 32).decode(),
+    )
+    assert unset.returncode == 0, unset.stderr
+    assert unset.stdout.strip() == "False False"
