@@ -40,11 +40,23 @@ def _each(
 
 
 class _ReadOnly(admin.ModelAdmin):
+    """No add, edit or delete form: secrets enter through the owner's API and removals go through the
+    audited services (a bulk delete here would skip them). State changes are the actions below, each
+    gated on the model's change permission (Django's own ``change`` check is off with the forms)."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_act_permission(self, request: HttpRequest) -> bool:
+        """Actions with ``permissions=["act"]`` need the model's change permission (never on API keys for Support)."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
 
 @admin.register(ApiKey)
@@ -65,7 +77,7 @@ class ApiKeyAdmin(_ReadOnly):
     def owner(self, obj: ApiKey) -> str:
         return obj.user.email
 
-    @admin.action(description="Revalidate with the provider")
+    @admin.action(description="Revalidate with the provider", permissions=["act"])
     def revalidate(self, request: HttpRequest, queryset: QuerySet) -> None:
         _each(self, request, queryset, lambda k: api_key_validate(actor=request.user, api_key=k), "Revalidated")
 
@@ -101,7 +113,7 @@ class WebhookAdmin(_ReadOnly):
         last = s.last_status or "—"
         return f"{s.successful_deliveries} ok / {s.failed_deliveries} failed of {s.total_deliveries}; last {last}"
 
-    @admin.action(description="Enable selected webhooks")
+    @admin.action(description="Enable selected webhooks", permissions=["act"])
     def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
         _each(
             self,
@@ -111,7 +123,7 @@ class WebhookAdmin(_ReadOnly):
             "Enabled",
         )
 
-    @admin.action(description="Disable selected webhooks")
+    @admin.action(description="Disable selected webhooks", permissions=["act"])
     def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
         _each(
             self,
@@ -121,7 +133,7 @@ class WebhookAdmin(_ReadOnly):
             "Disabled",
         )
 
-    @admin.action(description="Send a test event")
+    @admin.action(description="Send a test event", permissions=["act"])
     def send_test(self, request: HttpRequest, queryset: QuerySet) -> None:
         def one(webhook: Webhook) -> None:
             delivery = webhook_send_test(actor=request.user, webhook=webhook)
@@ -149,10 +161,7 @@ class WebhookDeliveryAdmin(_ReadOnly):
     def owner(self, obj: WebhookDelivery) -> str:
         return obj.user.email
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # they expire by TTL
-
-    @admin.action(description="Redeliver selected deliveries")
+    @admin.action(description="Redeliver selected deliveries", permissions=["act"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
         _each(self, request, queryset, lambda d: delivery_redeliver(actor=request.user, delivery=d), "Redelivered")
 

@@ -91,3 +91,35 @@ def test_actions(admin_http, data, monkeypatch):
         )
         admin_http.post("/admin/integrations/apikey/", {"action": "revalidate", "_selected_action": [str(api_key.pk)]})
     assert ApiKey.objects.get(pk=api_key.pk).is_valid is False
+
+
+def _action_names(client, url: str) -> set[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    form = response.context["action_form"]  # None when the user may run no action here
+    return {name for name, _ in form.fields["action"].choices if name} if form is not None else set()
+
+
+def test_support_staff_act_on_webhooks_but_never_on_api_keys_and_nobody_deletes_here(admin_http, data):
+    from django.contrib.auth.models import Group
+
+    from sentimatrix.ops.support import SUPPORT_GROUP
+
+    api_key, webhook, _, delivery = data
+    staff = UserFactory(is_staff=True)
+    staff.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    support = Client()
+    support.force_login(staff)
+
+    assert _action_names(support, "/admin/integrations/webhook/") == {"enable", "disable", "send_test"}
+    assert _action_names(support, "/admin/integrations/webhookdelivery/") == {"redeliver"}
+    assert _action_names(support, "/admin/integrations/apikey/") == set()
+    # Posting the action anyway changes nothing: Django refuses an action the user may not run.
+    support.post("/admin/integrations/apikey/", {"action": "revalidate", "_selected_action": [str(api_key.pk)]})
+    assert ApiKey.objects.get(pk=api_key.pk).last_validated_at is None
+    # Superusers revalidate, but deletes go through the owner's API (audited services), not the admin.
+    assert _action_names(admin_http, "/admin/integrations/apikey/") == {"revalidate"}
+    for model in ("apikey", "webhook", "webhookdelivery", "alert", "alertrule"):
+        assert "delete_selected" not in _action_names(admin_http, f"/admin/integrations/{model}/")
+    assert admin_http.get(f"/admin/integrations/apikey/{api_key.pk}/delete/").status_code == 403
+    assert ApiKey.objects.filter(pk=api_key.pk).exists() and Webhook.objects.filter(pk=webhook.pk).exists()
