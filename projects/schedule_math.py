@@ -41,6 +41,7 @@ __all__ = [
     "MAX_UPCOMING",
     "ScheduleError",
     "ScheduleRule",
+    "known_zones",
     "next_run_at",
     "upcoming_runs",
     "validate_rule",
@@ -65,7 +66,8 @@ class ScheduleError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
+def known_zones() -> frozenset[str]:
+    """The IANA names a schedule (and a user's timezone setting) may use."""
     return frozenset(available_timezones()) - _REJECTED_ZONES
 
 
@@ -128,7 +130,7 @@ def _parse_time(value: object) -> tuple[int, int]:
 
 
 def _check_zone(name: object) -> str:
-    if not isinstance(name, str) or name not in _known_zones():
+    if not isinstance(name, str) or name not in known_zones():
         raise ScheduleError("timezone", f"unknown IANA timezone {name!r}")
     try:
         ZoneInfo(name)

@@ -3,8 +3,6 @@ service or selector, serialize."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,6 +14,7 @@ from rest_framework.views import APIView
 from accounts import oauth, services
 from accounts.models import User
 from accounts.selectors import user_usage
+from projects.schedule_math import known_zones
 from sentimatrix.api.errors import ApplicationError
 from sentimatrix.api.permissions import IsActiveUser
 
@@ -34,10 +33,9 @@ class UserSettingsSerializer(serializers.Serializer):
     dashboard_layout = serializers.ChoiceField(choices=["grid", "list"])
 
     def validate_timezone(self, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise serializers.ValidationError("Use an IANA time zone name such as Europe/Berlin or UTC.") from None
+        # The same set project schedules accept: the user's zone becomes new projects' default.
+        if value not in known_zones():
+            raise serializers.ValidationError("Use an IANA time zone name such as Europe/Berlin or UTC.")
         return value
 
 

@@ -9,6 +9,7 @@ import pytest
 from accounts.models import RefreshToken, User
 from accounts.quotas import _users, quota_reserve
 from audit.models import AuditLog
+from projects.schedule_math import ScheduleRule
 from tests.factories_accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,10 @@ def test_me_patch_changes_profile_and_settings_only(authed, user) -> None:
         ({"name": "x" * 201}, "name"),
         ({"avatar_url": "javascript:alert(1)"}, "avatar_url"),
         ({"settings": {"timezone": "Mars/Olympus"}}, "settings"),
+        # zoneinfo loads these, but project schedules refuse them (the user's zone is their default)
+        ({"settings": {"timezone": "posixrules"}}, "settings"),
+        ({"settings": {"timezone": "Factory"}}, "settings"),
+        ({"settings": {"timezone": "localtime"}}, "settings"),
         ({"settings": {"results_per_page": 1000}}, "settings"),
         ({"settings": {"dashboard_layout": "table"}}, "settings"),
         ({"settings": "dark"}, "settings"),
@@ -56,6 +61,15 @@ def test_me_patch_rejects_bad_input(authed, user, payload: dict, field: str) -> 
     response = authed.patch("/api/v1/auth/me", payload, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["details"]
     assert not AuditLog.objects.filter(event_type="account.updated").exists()
+
+
+def test_me_timezone_is_one_a_project_schedule_accepts(authed, user) -> None:
+    zone = "America/Argentina/Buenos_Aires"
+    response = authed.patch("/api/v1/auth/me", {"settings": {"timezone": zone}}, format="json")
+    assert response.status_code == 200, response.content
+    user.refresh_from_db()
+    rule = ScheduleRule(frequency="daily", time="09:00", timezone=user.settings.timezone)
+    assert rule.timezone == zone
 
 
 def test_me_delete_soft_deletes_and_ends_sessions(authed, user) -> None:
