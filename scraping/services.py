@@ -22,18 +22,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from kombu.exceptions import OperationalError as KombuOperationalError
 from pymongo import ReturnDocument
-from redis.exceptions import RedisError
 
 from audit.services import record
 from scraping.models import JobOptions, JobStats, JobTarget, ScrapeJob
 from sentimatrix.api.errors import ConflictError, ServiceUnavailableError
+from sentimatrix.celery import BROKER_ERRORS
 
 logger = logging.getLogger("sentimatrix.scraping")
-
-# What sending a task raises when Redis cannot be reached (kombu wraps most; OSError for sockets).
-BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 
 OPTION_KEYS = ("max_results", "include_replies", "date_from", "date_to", "language")
 _LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z_-]{1,31}$")

@@ -4,12 +4,18 @@ import os
 
 from celery import Celery
 from celery.signals import worker_process_init
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.base")
 
 app = Celery("sentimatrix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# What sending a task raises when Redis cannot be reached (kombu wraps most; OSError for sockets).
+# Catch only these around ``.delay()``: with eager tasks a bug inside the task must still surface.
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 
 
 @worker_process_init.connect

@@ -211,7 +211,11 @@ class DeliveryDetailApi(APIView):
 
 
 class DeliveryRedeliverApi(APIView):
-    """Queue a delivery again (same webhook-id and body); 202 with the delivery as now scheduled."""
+    """Queue a delivery again (same webhook-id and body); 202 with the delivery as now scheduled.
+
+    The delivery is reset to pending and due at once. If the job queue is down the request still
+    succeeds: the delivery stays pending and the dispatcher sends it once the queue is back.
+    """
 
     permission_classes = [IsActiveUser]
 

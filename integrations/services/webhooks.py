@@ -36,6 +36,7 @@ from integrations.webhooks.events import SUBSCRIBABLE_EVENT_TYPES, WEBHOOK_TEST
 from integrations.webhooks.retry import next_attempt_delay
 from integrations.webhooks.ssrf import BlockedDestination, ResolutionFailed, UnsafeUrl, vet_destination
 from sentimatrix.api.errors import ConflictError
+from sentimatrix.celery import BROKER_ERRORS
 
 __all__ = [
     "delivery_attempt",
@@ -531,7 +532,12 @@ def webhook_send_test(*, actor: Any, webhook: Webhook) -> WebhookDelivery:
 
 
 def delivery_redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery again: same ``webhook-id`` and body (consumers dedupe on the id), schedule restarted."""
+    """Send a delivery again: same ``webhook-id`` and body (consumers dedupe on the id), schedule restarted.
+
+    The reset is the change; the enqueue only makes it go out at once. When the broker refuses the
+    message the delivery stays pending and due, the mark that holds off the dispatcher is cleared, and
+    ``webhook_dispatch_due`` (beat, every WEBHOOK_DISPATCH_INTERVAL_SECONDS) enqueues it once the broker is back.
+    """
     webhook = Webhook.objects.filter(pk=delivery.webhook_id).first()
     if webhook is None or not webhook.enabled:
         raise ConflictError("The endpoint is disabled; enable it before redelivering.", code="webhook_disabled")
@@ -555,7 +561,14 @@ def delivery_redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDeliv
         actor=actor,
         metadata={"webhook_id": str(webhook.pk), "delivery_id": str(delivery.pk), "event": delivery.event},
     )
-    _enqueue(delivery.pk)
+    try:
+        _enqueue(delivery.pk)
+    except BROKER_ERRORS:
+        # Only broker errors: with eager tasks a bug inside the task must surface, not read as "queue down".
+        logger.exception("could not enqueue redelivery %s; the dispatcher sends it", delivery.pk)
+        _deliveries().update_one(
+            {"_id": delivery.pk, "status": WebhookDelivery.Status.PENDING}, {"$set": {"enqueued_until": None}}
+        )
     delivery.refresh_from_db()
     return delivery
 

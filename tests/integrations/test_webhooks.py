@@ -447,6 +447,37 @@ def test_redeliver_on_disabled_endpoint_is_409(api, user, net):
     assert resp.status_code == 409
 
 
+def test_redeliver_with_broker_down_is_202_and_the_dispatcher_sends_it(api, user, net, monkeypatch):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    webhook, _ = webhook_create(actor=user, url=URL, events=["job.completed"])
+    net.reply(ok(500))
+    delivery = _emit_one(user)
+    assert delivery.status == "pending" and delivery.attempts == 1
+    broker_down = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+    with mock.patch("integrations.tasks.deliver_webhook.delay", side_effect=broker_down):
+        resp = api.post(f"/api/v1/webhooks/{webhook.pk}/deliveries/{delivery.pk}/redeliver")
+    assert resp.status_code == 202, resp.content
+    assert resp.json()["status"] == "pending" and resp.json()["attempts"] == 0
+    assert AuditLog.objects.filter(event_type="webhook.redelivered").count() == 1
+    sent_before = len(net.sent)
+    # The broker is back: the next dispatcher run picks the delivery up (not held off by the redeliver's mark).
+    assert webhook_dispatch_due(now=timezone.now()) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "success" and delivery.attempts == 1 and len(net.sent) == sent_before + 1
+
+
+def test_redeliver_lets_a_bug_in_the_task_surface(user, net, monkeypatch):
+    webhook, _ = webhook_create(actor=user, url=URL, events=["job.completed"])
+    net.reply(ok(500))
+    delivery = _emit_one(user)
+    monkeypatch.setattr(webhook_services, "_enqueue", lambda _id: (_ for _ in ()).throw(KeyError("bug")))
+    with pytest.raises(KeyError):
+        webhook_services.delivery_redeliver(actor=user, delivery=delivery)
+
+
 def test_webhook_limit(user, net, settings):
     settings.WEBHOOK_MAX_PER_USER = 1
     webhook_create(actor=user, url=URL, events=["job.completed"])
