@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from accounts import services
 from accounts.models import User
+from sentimatrix.api.errors import ApplicationError
 
 _STAFF_EDITABLE = ("name", "company", "avatar_url", "plan", "email_verified")
 _SUPERUSER_EDITABLE = ("is_staff", "groups")
@@ -78,8 +79,17 @@ class UserAdmin(admin.ModelAdmin):
         services.user_update_by_staff(actor=request.user, user=obj, data=data)
 
     def _each(self, request: HttpRequest, queryset: QuerySet[User], action: Any, verb: str) -> None:
-        done = sum(1 for user in queryset if action(user) is not False)
-        skipped = queryset.count() - done
+        done = skipped = 0
+        for user in queryset:
+            try:
+                result = action(user)
+            except ApplicationError as exc:  # refused for this account (e.g. a superuser); go on with the rest
+                self.message_user(request, f"{user.email}: {exc.message}", messages.WARNING)
+                result = False
+            if result is False:
+                skipped += 1
+            else:
+                done += 1
         self.message_user(request, f"{verb} {done} account(s)" + (f"; {skipped} skipped" if skipped else "") + ".",
                           messages.SUCCESS if done else messages.WARNING)  # fmt: skip
 

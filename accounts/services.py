@@ -551,7 +551,20 @@ def oauth_complete(*, provider_id: str, code: str, state: str, binding: str | No
 
 
 def user_suspend(*, actor: User, user: User, reason: str = "") -> bool:
-    """Suspend an active account and end its sessions. False if it was not active."""
+    """Suspend an active account and end its sessions. False if it was not active.
+
+    Nobody suspends themself, and only a superuser suspends a superuser (ForbiddenError)."""
+    refusal = None
+    if user.pk == actor.pk:
+        refusal = ("self", "You cannot suspend your own account.")
+    elif user.is_superuser and not actor.is_superuser:
+        refusal = ("superuser", "Only a superuser can suspend a superuser account.")
+    if refusal is not None:
+        record(
+            event_type="admin.user_suspended", actor=actor, user=user, success=False,
+            metadata={"reason": reason, "refused": refusal[0]},
+        )  # fmt: skip
+        raise ForbiddenError(refusal[1], code="suspend_forbidden")
     if not User.objects.filter(pk=user.pk, status=User.Status.ACTIVE).update(status=User.Status.SUSPENDED):
         return False
     user.status = User.Status.SUSPENDED

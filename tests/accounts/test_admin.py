@@ -8,12 +8,14 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
+from accounts import services
 from accounts.models import RefreshToken, User
 from accounts.quotas import _users
 from accounts.services import _issue
 from accounts.support import SUPPORT_GROUP
 from audit.models import AuditLog
 from audit.services import record
+from sentimatrix.api.errors import ForbiddenError
 from tests.factories_accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +194,30 @@ def test_reset_monthly_usage_command_is_idempotent(capsys) -> None:
     assert all(u["projects_count"] == 2 for u in usage.values())  # not a monthly counter
     call_command("reset_monthly_usage")
     assert "reset 0 accounts" in capsys.readouterr().out
+
+
+def test_support_cannot_suspend_a_superuser_or_themself(support, support_user) -> None:
+    boss = UserFactory(is_staff=True, is_superuser=True, email="boss@example.com")
+    customer = UserFactory()
+    _issue(user=boss)
+    response = _action(support, "suspend_selected", [boss, support_user, customer])
+    notes = [str(m) for m in response.context["messages"]]
+    assert "boss@example.com: Only a superuser can suspend a superuser account." in notes
+    assert "helper@example.com: You cannot suspend your own account." in notes
+    assert "Suspended 1 account(s); 2 skipped." in notes
+    statuses = dict(User.objects.filter(pk__in=[boss.pk, support_user.pk, customer.pk]).values_list("pk", "status"))
+    assert statuses == {boss.pk: "active", support_user.pk: "active", customer.pk: "suspended"}
+    assert RefreshToken.objects.filter(user=boss, revoked_at=None).count() == 1
+    refused = AuditLog.objects.filter(event_type="admin.user_suspended", success=False)
+    assert sorted(e.metadata["refused"] for e in refused) == ["self", "superuser"]
+
+
+def test_suspend_service_refuses_superuser_targets_and_self() -> None:
+    staff = UserFactory(is_staff=True)
+    boss = UserFactory(is_staff=True, is_superuser=True)
+    for actor, target in [(staff, boss), (staff, staff), (boss, boss)]:
+        with pytest.raises(ForbiddenError) as caught:
+            services.user_suspend(actor=actor, user=target)
+        assert caught.value.code == "suspend_forbidden"
+    assert not User.objects.filter(status="suspended").exists()
+    assert services.user_suspend(actor=boss, user=UserFactory(is_superuser=True)) is True  # superuser may
