@@ -3,7 +3,8 @@
 Each row whose token is not under the primary key id is decrypted and re-encrypted, then written with a
 compare-and-set on the old token, so a concurrent change (a rotated webhook secret, a deleted key) is never
 overwritten. Only rows still under an old key are selected, which makes the run resumable: stop it at any
-point and the next run continues; a second run after a complete one changes nothing.
+point and the next run continues; a second run after a complete one changes nothing. ``limit`` caps the rows
+rotated (plus conflicts) per run; rows that cannot be decrypted are reported and passed over, not counted.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def secrets_rotate(
         collection = model._meta.db_table
         label = f"{collection}.{field_name}"
         for row in _stale(model, field_name, prefix, batch_size):
-            if limit is not None and report.checked >= limit:
+            # Only rows written (or lost to a concurrent change) count: a row that cannot be decrypted stays
+            # selected forever, so counting it would let a few bad rows use up every resumed run's limit.
+            if limit is not None and report.rotated + report.conflicts >= limit:
                 break
             report.checked += 1
             old = row[field_name]

@@ -13,6 +13,7 @@ from integrations.crypto import generate_keyring_entry
 from integrations.models import ApiKey, Webhook
 from integrations.services import api_key_decrypt, webhook_create, webhook_rotate_secret
 from integrations.services import webhooks as webhook_services
+from integrations.services.rotation import secrets_rotate
 from integrations.services.webhooks import webhook_signing_secrets
 from tests.factories_integrations import make_api_key
 
@@ -88,3 +89,19 @@ def test_tampered_row_is_reported_and_left_alone(old_data):
     assert ApiKey.objects.get(pk=keys[0].pk).encrypted_key.startswith("v1:k1:")
     assert ApiKey.objects.filter(encrypted_key__startswith="v1:k2:").count() == 2
     assert Webhook.objects.filter(encrypted_secret__startswith="v1:k2:").count() == 1
+
+
+def test_limit_counts_rotated_rows_so_bad_rows_first_do_not_stall_resumed_runs(old_data):
+    keys, webhook, _ = old_data
+    first, second = sorted(keys, key=lambda k: k.pk)[:2]
+    # Two undecryptable rows sort before every good one: ciphertexts swapped between records.
+    ApiKey.objects.filter(pk=first.pk).update(encrypted_key=second.encrypted_key)
+    ApiKey.objects.filter(pk=second.pk).update(encrypted_key=first.encrypted_key)
+    report = secrets_rotate(limit=2, batch_size=1)
+    assert (report.rotated, len(report.failed)) == (2, 2), report.as_dict()
+    report = secrets_rotate(limit=2, batch_size=1)
+    assert (report.rotated, len(report.failed)) == (1, 2), report.as_dict()
+    assert secrets_rotate(limit=2).rotated == 0
+    assert ApiKey.objects.filter(encrypted_key__startswith="v1:k2:").count() == 1
+    webhook.refresh_from_db()
+    assert webhook.encrypted_secret.startswith("v1:k2:") and webhook.previous_encrypted_secret.startswith("v1:k2:")
