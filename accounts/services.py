@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -201,7 +202,10 @@ def user_register(*, email: str, name: str, password: str) -> User:
     except (IntegrityError, DuplicateKeyError):  # a concurrent registration won the unique index
         raise taken from None
     record(event_type="auth.register", actor=user, metadata={"method": "password"})
-    email_verification_send(user=user)
+    try:
+        email_verification_send(user=user)
+    except ServiceUnavailableError:
+        pass  # the account exists (logged); the user asks for another link at /auth/email/verify/send
     return user
 
 
@@ -338,6 +342,17 @@ def _link(path: str, uid: str, token: str) -> str:
     return f"{settings.FRONTEND_URL.rstrip('/')}/{path}?uid={uid}&token={token}"
 
 
+def _mail(*, user: User, purpose: str, subject: str, body: str) -> bool:
+    """Send one mail to ``user``; False (logged, never raised) when the mail server fails."""
+    try:
+        send_mail(subject, body, None, [user.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        # Neither the address nor the message (it carries the link's token) goes into the log.
+        logger.error("could not send the %s mail to user %s: %s", purpose, user.pk, type(exc).__name__)
+        return False
+    return True
+
+
 def password_forgot(*, email: str) -> None:
     """Mail a single-use reset link when an active account has this address; silent otherwise,
     so the answer never tells whether an address is registered."""
@@ -354,14 +369,16 @@ def password_forgot(*, email: str) -> None:
     # once used (the password changed) and after PASSWORD_RESET_TIMEOUT.
     link = _link("reset-password", _uid(user), default_token_generator.make_token(user))
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    send_mail(
-        "Reset your Sentimatrix Studio password",
-        f"Hello {user.name},\n\nUse this link within {minutes} minutes to choose a new password:\n{link}\n\n"
+    sent = _mail(
+        user=user, purpose="password reset", subject="Reset your Sentimatrix Studio password",
+        body=f"Hello {user.name},\n\nUse this link within {minutes} minutes to choose a new password:\n{link}\n\n"
         "If you did not ask for it, ignore this message; your password stays the same.\n",
-        None,
-        [user.email],
-    )
-    record(event_type="auth.password_reset_requested", actor=user)
+    )  # fmt: skip
+    # A mail failure gets the same answer as every other case (no enumeration); the audit log keeps it.
+    record(
+        event_type="auth.password_reset_requested", actor=user, success=sent,
+        metadata={} if sent else {"reason": "mail_failed"},
+    )  # fmt: skip
 
 
 def password_reset(*, uid: str, token: str, new_password: str) -> User:
@@ -405,19 +422,21 @@ email_verification_tokens = EmailVerificationTokenGenerator()
 
 
 def email_verification_send(*, user: User) -> bool:
-    """Mail a verification link; False when there is nothing to verify or too many were sent."""
+    """Mail a verification link; False when there is nothing to verify. Throttled when too many
+    were sent this hour, ServiceUnavailableError when the mail server fails."""
     if user.email_verified:
         return False
     window = ratelimit.hit(f"verify:{user.pk}", limit=settings.VERIFICATION_EMAILS_PER_HOUR, window_seconds=3600)
     if window is not None and not window.allowed:
         raise exceptions.Throttled(wait=window.reset_seconds, detail="Too many verification e-mails; try again later.")
     link = _link("verify-email", _uid(user), email_verification_tokens.make_token(user))
-    send_mail(
-        "Confirm your e-mail address for Sentimatrix Studio",
-        f"Hello {user.name},\n\nConfirm your address by opening this link:\n{link}\n",
-        None,
-        [user.email],
-    )
+    if not _mail(
+        user=user, purpose="e-mail verification", subject="Confirm your e-mail address for Sentimatrix Studio",
+        body=f"Hello {user.name},\n\nConfirm your address by opening this link:\n{link}\n",
+    ):  # fmt: skip
+        raise ServiceUnavailableError(
+            "The verification e-mail could not be sent right now; try again in a few minutes.", code="mail_unavailable"
+        )
     return True
 
 
