@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -142,6 +143,12 @@ def backup_directory(output: Path, database: str, now: dt.datetime) -> Path:
     return output / f"sentimatrix-{database}-{now:%Y%m%dT%H%M%SZ}"
 
 
+def _backup_name(database: str) -> re.Pattern[str]:
+    """The names ``backup_directory`` gives ``database``'s backups, and no other database's: a glob on
+    ``sentimatrix-{database}-*`` would also match ``sentimatrix-{database}-eu-<stamp>``."""
+    return re.compile(rf"sentimatrix-{re.escape(database)}-\d{{8}}T\d{{6}}Z")
+
+
 @dataclass
 class BackupResult:
     directory: Path
@@ -229,8 +236,13 @@ def backup(
 
 def prune_backups(output: Path, database: str, keep: int, *, dry_run: bool = False) -> list[Path]:
     """Delete all but the newest ``keep`` complete backups of ``database`` in ``output``."""
+    name = _backup_name(database)
     backups = sorted(
-        (path for path in output.glob(f"sentimatrix-{database}-*") if path.is_dir() and (path / MANIFEST).exists()),
+        (
+            path
+            for path in output.iterdir()
+            if name.fullmatch(path.name) and path.is_dir() and (path / MANIFEST).exists()
+        ),
         key=lambda path: path.name,
     )
     doomed = backups[:-keep] if keep > 0 else []

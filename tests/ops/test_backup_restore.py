@@ -203,6 +203,22 @@ def test_keep_prunes_old_backups(run_command, tmp_path) -> None:
     assert "deleted old backup" in out
 
 
+def test_keep_never_prunes_another_databases_backups(run_command, tmp_path) -> None:
+    name = connection.database.name
+    ours = [f"sentimatrix-{name}-2026010{day}T000000Z" for day in (1, 2, 3)]
+    # a database whose name starts with ours, and one differing only where a regex "." would match
+    theirs = [f"sentimatrix-{name}-eu-2026010{day}T000000Z" for day in (1, 2, 3)]
+    theirs += [f"sentimatrix-{name}-20260101T000000Z-old", f"sentimatrix-{name}x20260101T000000Z"]
+    for directory in ours + theirs:
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / MANIFEST).write_text("{}")
+    code, out, _ = run_command("backup_db", "--output", str(tmp_path), "--keep", "1")
+    assert code == 0, out
+    left = {p.name for p in tmp_path.iterdir()}
+    assert set(theirs) <= left
+    assert not left & set(ours) and len(left - set(theirs)) == 1  # only the backup just made is kept
+
+
 def test_mongodump_is_refused_on_the_emulated_engine(run_command, tmp_path) -> None:
     code, _, err = run_command("backup_db", "--output", str(tmp_path), "--tool", "mongodump")
     assert code == 1 and "mongodump cannot read the emulated" in err
