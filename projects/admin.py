@@ -2,7 +2,10 @@
 
 Embedded config and stats are shown read-only as JSON (support staff change a project's state with
 the actions, which go through the services and are audited; configuration belongs to the owner).
-System presets are read-only here too: ``seed_presets --reset`` is the only way to change them.
+The forms save and delete through the same services (``save_model``, ``delete_model``,
+``delete_queryset``), so quotas, schedules, stats and the audit log stay right. Presets are
+read-only here: system presets change only with ``seed_presets --reset``, custom ones belong to
+their owners (the admin may delete one).
 """
 
 from __future__ import annotations
@@ -44,10 +47,14 @@ class PlatformFilter(admin.SimpleListFilter):
 class TargetInline(admin.TabularInline):
     model = Target
     fields = ("url", "label", "platform", "status", "error_message")
-    readonly_fields = ("url", "platform", "error_message")
+    readonly_fields = fields  # edited on the target's own page, through target_update
     extra = 0
     show_change_link = True
     can_delete = False
+
+
+def _changed(form: Any) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
 
 
 def _run(request: HttpRequest, admin_obj: Any, items: QuerySet, action: Any, verb: str) -> None:
@@ -72,11 +79,12 @@ class ProjectAdmin(admin.ModelAdmin):
         "preset_ref",
         "config_json",
         "stats_json",
+        "status",
         "created_at",
         "updated_at",
         "archived_at",
     )
-    fields = ("user", "name", "description", "status", *readonly_fields[1:])
+    fields = ("user", "name", "description", *readonly_fields[1:])  # status: the actions below
     inlines = [TargetInline]
     actions = ["pause", "resume", "archive"]
     list_select_related = ("user",)
@@ -107,6 +115,17 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # projects are created by their owners (plan limits, presets)
+
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        if data := _changed(form):
+            services.project_update(actor=request.user, project=Project.objects.get(pk=obj.pk), data=data)
+
+    def delete_model(self, request: HttpRequest, obj: Project) -> None:
+        services.project_delete(actor=request.user, project=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for project in queryset.select_related("user"):
+            services.project_delete(actor=request.user, project=project)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -162,11 +181,12 @@ class TargetAdmin(admin.ModelAdmin):
         "needs_resolution",
         "options_json",
         "stats_json",
+        "status",
         "error_message",
         "created_at",
         "updated_at",
     )
-    fields = ("label", "status", *readonly_fields)
+    fields = ("label", *readonly_fields)  # status: the actions below
     actions = ["pause", "resume"]
     list_select_related = ("project", "user")
 
@@ -184,6 +204,17 @@ class TargetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # targets are added through the API (URL parsing, duplicates, plan limits)
+
+    def save_model(self, request: HttpRequest, obj: Target, form: Any, change: bool) -> None:
+        if data := _changed(form):
+            services.target_update(actor=request.user, target=Target.objects.get(pk=obj.pk), data=data)
+
+    def delete_model(self, request: HttpRequest, obj: Target) -> None:
+        services.target_delete(actor=request.user, target=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for target in queryset.select_related("user"):
+            services.target_delete(actor=request.user, target=target)
 
     @admin.action(description="Pause selected targets")
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -211,8 +242,8 @@ class PresetAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_system", "owner", "updated_at")
     list_filter = ("is_system",)
     search_fields = ("name", "slug")
-    readonly_fields = ("user", "slug", "is_system", "config_json", "created_at", "updated_at")
-    fields = ("name", "description", *readonly_fields)
+    readonly_fields = ("name", "description", "user", "slug", "is_system", "config_json", "created_at", "updated_at")
+    fields = readonly_fields
 
     @admin.display(description="owner")
     def owner(self, obj: Preset) -> str:
@@ -226,11 +257,17 @@ class PresetAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Preset | None = None) -> bool:
-        if obj is not None and obj.is_system:
-            return False
-        return super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Preset | None = None) -> bool:
         if obj is not None and obj.is_system:
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Preset) -> None:
+        services.preset_delete(actor=request.user, preset=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # System presets in a bulk selection are skipped (preset_delete refuses them), not deleted.
+        for preset in queryset.filter(is_system=False).select_related("user"):
+            services.preset_delete(actor=request.user, preset=preset)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bson import ObjectId
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connections
 from django.utils import timezone
 from django.utils.text import slugify
@@ -207,7 +208,12 @@ def project_update(*, actor: Any, project: Project, data: Mapping[str, Any]) -> 
     if not values:
         return project
     _set(project, values)
-    record(event_type="project.update", actor=actor, metadata={"project_id": str(project.pk), "fields": changed})
+    record(
+        event_type="project.update",
+        actor=actor,
+        user=project.user,
+        metadata={"project_id": str(project.pk), "fields": changed},
+    )
     return project
 
 
@@ -217,7 +223,7 @@ def project_archive(*, actor: Any, project: Project) -> Project:
         return project
     now = timezone.now()
     _set(project, {"status": "archived", "archived_at": now, "config.schedule.next_run_at": None})
-    record(event_type="project.archive", actor=actor, metadata={"project_id": str(project.pk)})
+    record(event_type="project.archive", actor=actor, user=project.user, metadata={"project_id": str(project.pk)})
     return project
 
 
@@ -229,7 +235,7 @@ def project_restore(*, actor: Any, project: Project) -> Project:
         project,
         {"status": "active", "archived_at": None, "config.schedule.next_run_at": _next_run(schedule, active=True)},
     )
-    record(event_type="project.restore", actor=actor, metadata={"project_id": str(project.pk)})
+    record(event_type="project.restore", actor=actor, user=project.user, metadata={"project_id": str(project.pk)})
     return project
 
 
@@ -282,6 +288,7 @@ def project_duplicate(
 def project_delete(*, actor: Any, project: Project) -> dict[str, int]:
     """Delete the project and everything under it; return how many of each were deleted."""
     project_id, schedules = str(project.pk), int(bool(project.config.schedule.enabled))
+    owner = project.user  # the owner's count is released, also when support staff delete it
     counts = {"targets": 0, "scrape_jobs": 0, "results": 0, "analysis_jobs": 0}
     # Results and analysis jobs reference the project by id, not by ForeignKey (results/models.py),
     # so the ORM cascade does not reach them: the results app deletes them, first, so a failure
@@ -297,8 +304,13 @@ def project_delete(*, actor: Any, project: Project) -> dict[str, int]:
         counts[apps.get_model(label)._meta.db_table] = count
     counts.pop("projects", None)
     counts["schedules"] = schedules
-    quota_release(user=actor, limit="projects")
-    record(event_type="project.delete", actor=actor, metadata={"project_id": project_id, "deleted": counts})
+    quota_release(user=owner, limit="projects")
+    record(
+        event_type="project.delete",
+        actor=actor,
+        user=owner,
+        metadata={"project_id": project_id, "deleted": counts},
+    )
     return counts
 
 
@@ -495,6 +507,7 @@ def target_update(*, actor: Any, target: Target, data: Mapping[str, Any]) -> Tar
     record(
         event_type="target.update",
         actor=actor,
+        user=target.user,
         metadata={"target_id": str(target.pk), "project_id": str(target.project_id), "fields": sorted(values)},
     )
     return target
@@ -504,9 +517,9 @@ def target_delete(*, actor: Any, target: Target) -> dict[str, int]:
     target_id, project_id = str(target.pk), target.project_id
     results = 0
     if apps.is_installed("results"):  # results reference the target by id, not by ForeignKey
-        from results.models import Result
+        from results.services import results_delete_for_target
 
-        results, _ = Result.objects.filter(project_id=project_id, target_id=target.pk).delete()
+        results = results_delete_for_target(target=target)
     _, per_model = target.delete()
     counts = {apps.get_model(label)._meta.db_table: n for label, n in per_model.items()}
     counts["results"] = results
@@ -516,6 +529,7 @@ def target_delete(*, actor: Any, target: Target) -> dict[str, int]:
     record(
         event_type="target.delete",
         actor=actor,
+        user=target.user,
         metadata={"target_id": target_id, "project_id": str(project_id), "deleted": counts},
     )
     return counts
@@ -632,6 +646,7 @@ def schedule_set(*, actor: Any, project: Project, data: Mapping[str, Any]) -> Pr
     record(
         event_type="schedule.update",
         actor=actor,
+        user=project.user,
         metadata={"project_id": str(project.pk), **_schedule_doc(merged)},
     )
     return project
@@ -647,8 +662,12 @@ def _schedule_toggle(*, actor: Any, project: Project, enabled: bool) -> Project:
             "config.schedule.next_run_at": _next_run(schedule, active=project.status == "active"),
         },
     )
-    record(event_type="schedule.enable" if enabled else "schedule.disable", actor=actor,
-           metadata={"project_id": str(project.pk)})  # fmt: skip
+    record(
+        event_type="schedule.enable" if enabled else "schedule.disable",
+        actor=actor,
+        user=project.user,
+        metadata={"project_id": str(project.pk)},
+    )
     return project
 
 
@@ -719,14 +738,29 @@ def schedules_claim_due(*, now: datetime | None = None, limit: int = 100) -> lis
     collection = _collection(Project)
     query = {"config.schedule.enabled": True, "config.schedule.next_run_at": {"$lte": now}, "status": "active"}
     claimed: list[Project] = []
-    for doc in collection.find(query, {"config.schedule": 1}).sort("config.schedule.next_run_at", 1).limit(limit):
+    fields = {"config.schedule": 1, "user_id": 1}
+    for doc in collection.find(query, fields).sort("config.schedule.next_run_at", 1).limit(limit):
         schedule = doc["config"]["schedule"]
         try:
             following = _next_run(schedule, active=True, after=now)
-        except serializers.ValidationError:
+        except serializers.ValidationError as exc:
             logger.warning("project %s has an invalid schedule; disabling it", doc["_id"])
-            collection.update_one({"_id": doc["_id"]}, {"$set": {"config.schedule.enabled": False,
-                                                                 "config.schedule.next_run_at": None}})  # fmt: skip
+            disabled = collection.update_one(
+                {"_id": doc["_id"], "config.schedule.enabled": True},
+                {"$set": {"config.schedule.enabled": False, "config.schedule.next_run_at": None}},
+            )
+            if disabled.modified_count:  # the owner sees in their audit log why runs stopped
+                record(
+                    event_type="schedule.disable",
+                    actor=None,
+                    user=get_user_model().objects.filter(pk=doc.get("user_id")).first(),
+                    success=False,
+                    metadata={
+                        "project_id": str(doc["_id"]),
+                        "reason": "invalid_schedule",
+                        "error": str(exc.detail)[:300],
+                    },
+                )
             continue
         won = collection.update_one(
             {"_id": doc["_id"], "config.schedule.next_run_at": schedule["next_run_at"]},
@@ -789,7 +823,7 @@ def preset_update(*, actor: Any, preset: Preset, data: Mapping[str, Any]) -> Pre
     _require_custom(preset)
     changed = []
     if "name" in data and data["name"] != preset.name:
-        if Preset.objects.filter(user=actor, name=data["name"]).exclude(pk=preset.pk).exists():
+        if Preset.objects.filter(user=preset.user, name=data["name"]).exclude(pk=preset.pk).exists():
             raise ConflictError(f"You already have a preset named '{data['name']}'.", code="duplicate_preset")
         preset.name, preset.slug = data["name"], slugify(data["name"])[:64] or "custom"
         changed.append("name")
@@ -806,7 +840,12 @@ def preset_update(*, actor: Any, preset: Preset, data: Mapping[str, Any]) -> Pre
             preset.save()
         except IntegrityError:
             raise ConflictError("You already have a preset with that name.", code="duplicate_preset") from None
-        record(event_type="preset.update", actor=actor, metadata={"preset_id": str(preset.pk), "fields": changed})
+        record(
+            event_type="preset.update",
+            actor=actor,
+            user=preset.user,
+            metadata={"preset_id": str(preset.pk), "fields": changed},
+        )
     return preset
 
 
@@ -814,7 +853,7 @@ def preset_delete(*, actor: Any, preset: Preset) -> None:
     _require_custom(preset)
     preset_id = str(preset.pk)
     preset.delete()
-    record(event_type="preset.delete", actor=actor, metadata={"preset_id": preset_id})
+    record(event_type="preset.delete", actor=actor, user=preset.user, metadata={"preset_id": preset_id})
 
 
 def preset_duplicate(*, actor: Any, preset: Preset, name: str | None = None) -> Preset:

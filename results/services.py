@@ -1021,6 +1021,14 @@ def results_bulk_delete(*, actor: Any, project: Any, result_filter: ResultFilter
     return deleted
 
 
+def results_delete_for_target(*, target: Any) -> int:
+    """Remove the results of a deleted target (called by the projects app) and recompute the project's stats."""
+    deleted = results_collection().delete_many({"project_id": target.project_id, "target_id": target.pk}).deleted_count
+    if deleted:
+        project_stats_refresh(project=target.project_id)
+    return deleted
+
+
 def results_delete_for_project(*, project: Any) -> int:
     """Remove every result and analysis job of a deleted project (called by the projects app)."""
     deleted = results_collection().delete_many({"project_id": project.pk}).deleted_count

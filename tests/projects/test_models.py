@@ -8,7 +8,6 @@ from django.db import IntegrityError, connection
 from projects import selectors
 from projects.models import Project, Target
 from sentimatrix.api.errors import NotFoundError
-from tests.factories_accounts import UserFactory
 from tests.factories_projects import ProjectFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +73,10 @@ def test_selectors_scope_by_tenant():
 def test_project_delete_cascades_targets():
     project = ProjectFactory()
     TargetFactory.create_batch(3, project=project)
-    user = UserFactory()
+    other = TargetFactory()  # another project's target survives
     assert Target.objects.filter(project=project).count() == 3
+    project_pk = project.pk
     project.delete()
-    assert Target.objects.count() == 0
-    assert Project.objects.filter(user=user).count() == 0
+    assert list(Target.objects.values_list("pk", flat=True)) == [other.pk]
+    assert not Project.objects.filter(pk=project_pk).exists()
+    assert Project.objects.filter(pk=other.project_id).exists()

@@ -272,6 +272,27 @@ def test_claim_due_is_compare_and_set():
     assert services.schedules_claim_due(now=later) == []
 
 
+def test_claim_due_disables_an_invalid_stored_schedule_and_tells_the_owner():
+    from django.db import connection
+
+    user = UserFactory()
+    project = ProjectFactory(user=user)
+    services.schedule_set(actor=user, project=project, data={"enabled": True, "frequency": "hourly", "time": "00:15"})
+    later = project.config.schedule.next_run_at + timedelta(minutes=1)
+    # A schedule the code can no longer compute (written by an older release or by hand).
+    connection.database["projects"].update_one(
+        {"_id": project.pk}, {"$set": {"config.schedule.timezone": "Mars/Olympus"}}
+    )
+    assert services.schedules_claim_due(now=later) == []
+    project.refresh_from_db()
+    assert (project.config.schedule.enabled, project.config.schedule.next_run_at) == (False, None)
+    [event] = AuditLog.objects.filter(event_type="schedule.disable")
+    assert (event.user_id, event.success, event.metadata["reason"]) == (user.pk, False, "invalid_schedule")
+    assert event.metadata["project_id"] == str(project.pk) and event.metadata["actor"] == "system"
+    assert services.schedules_claim_due(now=later) == []  # disabled once, recorded once
+    assert AuditLog.objects.filter(event_type="schedule.disable").count() == 1
+
+
 def test_presets_custom_crud_and_system_read_only():
     from projects.models import Preset
 
