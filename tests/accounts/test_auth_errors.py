@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import RefreshToken, User
 from audit.models import AuditLog
 from tests.factories_accounts import UserFactory
@@ -132,6 +134,19 @@ def test_expired_refresh_token_is_401(api_client, user, login, settings) -> None
     error = _error(api_client.post("/api/v1/auth/refresh", {"refresh": body["refresh"]}, format="json"), 401)
     # the TTL index removes expired tokens (the emulator applies it too), so "unknown" is as good
     assert error["code"] in {"refresh_token_expired", "invalid_refresh_token"}
+
+
+def test_refresh_token_past_its_expiry_is_refresh_token_expired(api_client, user, login, monkeypatch) -> None:
+    body = login(user.email)
+    token = RefreshToken.objects.get(user=user)
+    assert token.expires_at > timezone.now()  # still stored: the TTL index has nothing to remove
+    later = token.expires_at + timedelta(seconds=1)
+    monkeypatch.setattr(services, "timezone", SimpleNamespace(now=lambda: later))  # the services' clock only
+    error = _error(api_client.post("/api/v1/auth/refresh", {"refresh": body["refresh"]}, format="json"), 401)
+    assert error["code"] == "refresh_token_expired"
+    token.refresh_from_db()
+    assert token.used_at is None and token.revoked_at is None  # not spent, nothing issued
+    assert RefreshToken.objects.filter(user=user).count() == 1
 
 
 def test_refresh_of_a_suspended_user_ends_the_session(api_client, user, login) -> None:
