@@ -152,3 +152,19 @@ def project_sentiment_timeline(*, project: Project, days: int = 90, now: Any = N
             )
         )
     return points
+
+
+def schedule_upcoming(*, project: Project, count: int, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The next ``count`` runs of the project's saved schedule, or of it with ``changes`` applied (a preview)."""
+    from django.utils import timezone
+
+    from projects import schedule_math
+    from projects.config import rule_from, to_dict
+
+    rule = rule_from({**(to_dict(project.config.schedule) or {}), **(changes or {})})
+    runs = schedule_math.upcoming_runs(rule, timezone.now(), count)
+    return {
+        "timezone": rule.timezone,
+        "runs": [run.isoformat().replace("+00:00", "Z") for run in runs],
+        "runs_local": [run.astimezone(rule.zone).isoformat() for run in runs],
+    }

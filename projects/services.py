@@ -426,6 +426,14 @@ def target_add(
     return target
 
 
+BULK_STATUSES = ("created", "duplicate", "invalid", "limit_reached")
+
+
+def bulk_counts(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many links of a ``target_bulk_add`` answer ended in each status."""
+    return {status: sum(r["status"] == status for r in results) for status in BULK_STATUSES}
+
+
 def target_bulk_add(*, actor: Any, project: Project, items: Sequence[Any]) -> list[dict[str, Any]]:
     """Add up to 50 URLs; one result per item: ``created`` (with the target), ``duplicate``,
     ``invalid`` (with the reason) or ``limit_reached`` (the plan's targets per project)."""
@@ -471,10 +479,7 @@ def target_bulk_add(*, actor: Any, project: Project, items: Sequence[Any]) -> li
         results.append({**entry, "status": "created", "target": target})
     if created:
         _collection(Project).update_one({"_id": project.pk}, {"$inc": {"stats.total_targets": len(created)}})
-    counts = {
-        status: sum(r["status"] == status for r in results)
-        for status in ("created", "duplicate", "invalid", "limit_reached")
-    }
+    counts = bulk_counts(results)
     record(event_type="target.bulk_create", actor=actor, metadata={"project_id": str(project.pk), **counts})
     return results
 

@@ -11,9 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import schedule_math, selectors, services
+from projects import selectors, services
 from projects.api import serializers as s
-from projects.config import rule_from, to_dict
 from projects.models import Project
 from sentimatrix.api.pagination import PageNumberPagination
 from sentimatrix.api.permissions import IsActiveUser
@@ -184,11 +183,7 @@ class TargetBulkCreateApi(_Base):
         project = selectors.project_get(user=request.user, project_id=pk)
         data = _validated(s.BulkTargetInputSerializer, request.data)
         results = services.target_bulk_add(actor=request.user, project=project, items=data["targets"])
-        counts = {
-            key: sum(r["status"] == key for r in results)
-            for key in ("created", "duplicate", "invalid", "limit_reached")
-        }
-        return Response(s.BulkTargetOutputSerializer({"results": results, **counts}).data)
+        return Response(s.BulkTargetOutputSerializer({"results": results, **services.bulk_counts(results)}).data)
 
 
 class TargetDetailApi(_Base):
@@ -271,7 +266,7 @@ class ScheduleUpcomingApi(_Base):
         """The next runs of the saved schedule (even while disabled, to preview it)."""
         project = selectors.project_get(user=request.user, project_id=pk)
         data = _validated(s.SchedulePreviewInputSerializer, {"count": request.query_params.get("count", 5)})
-        return Response(_upcoming(to_dict(project.config.schedule) or {}, data["count"]))
+        return Response(selectors.schedule_upcoming(project=project, count=data["count"]))
 
     @extend_schema(
         operation_id="projects_schedule_preview",
@@ -283,19 +278,7 @@ class ScheduleUpcomingApi(_Base):
         project = selectors.project_get(user=request.user, project_id=pk)
         data = _validated(s.SchedulePreviewInputSerializer, request.data, partial=True)
         count = data.pop("count", 5)
-        return Response(_upcoming({**(to_dict(project.config.schedule) or {}), **data}, count))
-
-
-def _upcoming(schedule: dict[str, Any], count: int) -> dict[str, Any]:
-    from django.utils import timezone
-
-    rule = rule_from(schedule)
-    runs = schedule_math.upcoming_runs(rule, timezone.now(), count)
-    return {
-        "timezone": rule.timezone,
-        "runs": [run.isoformat().replace("+00:00", "Z") for run in runs],
-        "runs_local": [run.astimezone(rule.zone).isoformat() for run in runs],
-    }
+        return Response(selectors.schedule_upcoming(project=project, count=count, changes=data))
 
 
 # --- presets ----------------------------------------------------------------------------------
