@@ -85,3 +85,27 @@ def test_missing_collection_and_json_output(run_command, repair_indexes) -> None
 def test_unknown_collection_is_a_usage_error(run_command) -> None:
     code, _, err = run_command("ensure_indexes", "--collection", "nope")
     assert code == 2 and "no model manages a collection named 'nope'" in err
+
+
+def test_a_failure_midway_still_audits_the_indexes_already_changed(run_command, repair_indexes, monkeypatch) -> None:
+    from sentimatrix.management.commands import ensure_indexes
+    from sentimatrix.ops.schema import apply_action
+
+    audit_logs().drop_index("audit_user_created")
+    audit_logs().create_index([("ip_address", 1)], name="by_hand_ip")
+    calls = []
+
+    def second_fails(database, action):
+        calls.append(f"{action.verb} {action.collection}.{action.spec.name}")
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        apply_action(database, action)
+
+    monkeypatch.setattr(ensure_indexes, "apply_action", second_fails)
+    code, _, err = run_command("ensure_indexes", "--apply", "--collection", "audit_logs")
+    assert code == 1 and "RuntimeError: disk full" in err
+    assert calls == ["drop audit_logs.by_hand_ip", "create audit_logs.audit_user_created"]  # drops come first
+    entry = AuditLog.objects.get(event_type="ops.indexes_applied")
+    assert entry.success is False
+    assert entry.metadata["dropped"] == ["audit_logs.by_hand_ip"] and entry.metadata["created"] == []
+    assert "disk full" in entry.metadata["error"]

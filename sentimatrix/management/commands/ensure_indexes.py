@@ -56,20 +56,17 @@ class Command(OpsCommand):
         if options["apply"]:
             actions = plan_actions(report, drop_undeclared=not options["keep_undeclared"])
             database = connections[alias].database
-            done = []
+            done: dict[str, list[str]] = {"created": [], "dropped": []}
             for action in actions:
                 if not as_json:
                     self.stdout.write(("would " if self.dry_run else "") + action.describe())
                 if not self.dry_run:
                     apply_action(database, action)
-                    done.append(action)
-            if done:
-                self.record_changes(
-                    {
-                        "created": [f"{a.collection}.{a.spec.name}" for a in done if a.verb == "create"],
-                        "dropped": [f"{a.collection}.{a.spec.name}" for a in done if a.verb == "drop"],
-                    }
-                )
+                    done["created" if action.verb == "create" else "dropped"].append(
+                        f"{action.collection}.{action.spec.name}"
+                    )
+                    # Kept current after every index: a run that fails midway still audits what it changed.
+                    self.record_changes(done)
             if as_json:
                 self._write_json(report, lines, [a.describe() for a in actions])
             if report.pending:
