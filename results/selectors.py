@@ -13,8 +13,9 @@ punctuation, the fallback matches substrings.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -147,7 +148,17 @@ class ResultFilter:
     )  # fmt: skip
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any], *, user: Any, project: Any = None) -> ResultFilter:
+    def from_params(
+        cls, params: Mapping[str, Any], *, user: Any, project: Any = None, allowed: Iterable[str] = ()
+    ) -> ResultFilter:
+        """Validate ``params``. A name that is neither a filter (``KEYS``) nor one of the caller's own
+        parameters (``allowed``: ordering, page, confirm, ...) is refused: a misspelt filter must not
+        silently widen a bulk delete or a re-analysis to every result of the project."""
+        unknown = sorted(set(params) - set(cls.KEYS) - set(allowed))
+        if unknown:
+            known = sorted({*cls.KEYS, *allowed})
+            raise ValidationError({name: [_unknown_message(name, known)] for name in unknown})
+
         def get(key: str) -> str | None:
             value = params.get(key)
             if isinstance(value, (list, tuple)):
@@ -261,6 +272,12 @@ class ResultFilter:
         if self.search:
             clauses.append(text_search_clause(self.search))
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _unknown_message(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"Unknown parameter {name!r}; {hint}accepted here: {', '.join(known)}."
 
 
 def text_search_clause(query: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from results import analytics, exports, selectors, services
@@ -55,9 +56,15 @@ class _ResultPagination(PageNumberPagination):
     django_paginator_class = Paginator
 
 
-def _filter(request: Request, project: Any, params: Any = None) -> selectors.ResultFilter:
+# Query parameters every view takes besides its own: DRF's renderer override (?format=json).
+COMMON_QUERY_PARAMETERS = (api_settings.URL_FORMAT_OVERRIDE,)
+PAGE_PARAMETERS = ("page", "page_size")
+
+
+def _filter(request: Request, project: Any, *allowed: str) -> selectors.ResultFilter:
+    """The query's filters; any other query parameter than the view's own (``allowed``) is a 400."""
     return selectors.ResultFilter.from_params(
-        request.query_params if params is None else params, user=request.user, project=project
+        request.query_params, user=request.user, project=project, allowed=(*allowed, *COMMON_QUERY_PARAMETERS)
     )
 
 
@@ -74,7 +81,8 @@ class ProjectResultsApi(APIView):
     def get(self, request: Request, project_id: str) -> Response:
         project = selectors.project_for(user=request.user, project_id=project_id)
         cursor = selectors.results_for_filter(
-            _filter(request, project), request.query_params.get("ordering") or "-created_at"
+            _filter(request, project, "ordering", *PAGE_PARAMETERS),
+            request.query_params.get("ordering") or "-created_at",
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(cursor, request, view=self)
@@ -90,7 +98,7 @@ class ProjectResultsApi(APIView):
         if str(request.query_params.get("confirm", "")).lower() != "true":
             raise ValidationError({"confirm": ["Add confirm=true to delete every result that matches the filters."]})
         deleted = services.results_bulk_delete(
-            actor=request.user, project=project, result_filter=_filter(request, project)
+            actor=request.user, project=project, result_filter=_filter(request, project, "confirm")
         )
         return Response({"deleted": deleted})
 
@@ -138,7 +146,11 @@ class ProjectAnalyzeApi(APIView):
         payload = AnalyzeInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        flt = _filter(request, project, data.get("filters") or {}) if data.get("filters") else None
+        flt = (
+            selectors.ResultFilter.from_params(data["filters"], user=request.user, project=project)
+            if data.get("filters")
+            else None
+        )
         result_ids = data.get("result_ids")
         if data["dry_run"]:
             estimate = services.analysis_estimate(project=project, result_filter=flt, result_ids=result_ids)
@@ -192,9 +204,9 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 class _AnalyticsApi(APIView):
     permission_classes = [IsActiveUser]
 
-    def match(self, request: Request, project_id: str) -> dict[str, Any]:
+    def match(self, request: Request, project_id: str, *allowed: str) -> dict[str, Any]:
         project = selectors.project_for(user=request.user, project_id=project_id)
-        return _filter(request, project).to_mongo()
+        return _filter(request, project, *allowed).to_mongo()
 
 
 class AnalyticsSummaryApi(_AnalyticsApi):
@@ -213,7 +225,7 @@ class AnalyticsTimelineApi(_AnalyticsApi):
         if bucket not in analytics.BUCKETS:
             raise ValidationError({"bucket": [f"Use one of {', '.join(analytics.BUCKETS)}."]})
         tz = selectors.parse_timezone(request.query_params.get("tz"), selectors._user_timezone(request.user))
-        points = analytics.timeline(self.match(request, project_id), bucket=bucket, tz=tz)
+        points = analytics.timeline(self.match(request, project_id, "bucket"), bucket=bucket, tz=tz)
         return Response({"bucket": bucket, "timezone": tz.key, "points": points})
 
 
@@ -221,7 +233,7 @@ class AnalyticsEmotionsApi(_AnalyticsApi):
     @extend_schema(parameters=[*FILTER_PARAMETERS, OpenApiParameter("top", int)], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: str) -> Response:
         top = _int_param(request, "top", 10, 1, 50)
-        return Response({"emotions": analytics.emotions(self.match(request, project_id), top=top)})
+        return Response({"emotions": analytics.emotions(self.match(request, project_id, "top"), top=top)})
 
 
 class AnalyticsTargetsApi(_AnalyticsApi):
@@ -240,7 +252,7 @@ class AnalyticsTopicsApi(_AnalyticsApi):
     @extend_schema(parameters=[*FILTER_PARAMETERS, OpenApiParameter("top", int)], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_id: str) -> Response:
         top = _int_param(request, "top", 10, 1, 50)
-        return Response(analytics.topics(self.match(request, project_id), top=top))
+        return Response(analytics.topics(self.match(request, project_id, "top"), top=top))
 
 
 class DashboardApi(APIView):
@@ -281,7 +293,7 @@ class ExportApi(APIView):
         if fmt not in exports.FORMATS:
             raise ValidationError({"format": [f"Use one of {', '.join(exports.FORMATS)}."]})
         project = selectors.project_for(user=request.user, project_id=project_id)
-        flt = _filter(request, project)
+        flt = _filter(request, project, "ordering")
         cursor = selectors.results_for_filter(flt, request.query_params.get("ordering") or "-created_at")
         docs = cursor.iterate()
         if fmt == "csv":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from results import services
+from results.models import AnalysisJob
 from results.selectors import results_collection
 from tests.factories_accounts import UserFactory
 from tests.factories_results import review
@@ -61,3 +62,15 @@ def test_bad_analyze_input_is_400(client_for, user, project, stored) -> None:
         f"/api/v1/projects/{project.pk}/analyze", {"filters": {"sentiment": "x"}}, format="json"
     )
     assert res.status_code == 400 and "sentiment" in res.json()["error"]["details"]
+
+
+def test_a_misspelt_analyze_filter_is_400_and_queues_nothing(client_for, user, project, stored) -> None:
+    res = client_for(user).post(
+        f"/api/v1/projects/{project.pk}/analyze", {"filters": {"sentimnet": "negative"}}, format="json"
+    )
+    assert res.status_code == 400 and list(res.json()["error"]["details"]) == ["sentimnet"]
+    # only filters belong in the body's filters, not the list's own parameters
+    res = client_for(user).post(f"/api/v1/projects/{project.pk}/analyze", {"filters": {"page": "1"}}, format="json")
+    assert res.status_code == 400 and "page" in res.json()["error"]["details"]
+    assert results_collection().count_documents({"analysis_status": "pending"}) == 4
+    assert not AnalysisJob.objects.filter(project_id=project.pk).exists()

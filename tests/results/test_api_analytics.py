@@ -134,6 +134,25 @@ def test_bulk_delete_needs_confirm_and_uses_the_filters(client_for, user, projec
     assert project.stats.total_results == 3
 
 
+def test_a_misspelt_filter_is_400_and_deletes_nothing(client_for, user, project, dataset) -> None:
+    client = client_for(user)
+    res = client.delete(url(project, "results") + "?sentimnet=negative&confirm=true")
+    assert res.status_code == 400
+    error = res.json()["error"]
+    assert list(error["details"]) == ["sentimnet"]
+    assert error["message"].startswith("sentimnet: Unknown parameter 'sentimnet'; did you mean 'sentiment'?")
+    assert results_collection().count_documents({"project_id": project.pk}) == 5
+    # the same refusal on every read that takes the filters; each view's own parameters still pass
+    for tail in ("results", "analytics/summary", "analytics/timeline", "results/export/csv"):
+        res = client.get(url(project, tail), {"sentimnet": "negative"})
+        assert res.status_code == 400 and "sentimnet" in res.json()["error"]["details"], tail
+    assert client.get(url(project, "analytics/summary"), {"ordering": "score"}).status_code == 400
+    assert client.get(url(project, "results"), {"page": "1", "page_size": "2", "ordering": "score"}).status_code == 200
+    assert client.get(url(project, "analytics/timeline"), {"bucket": "week", "format": "json"}).status_code == 200
+    assert client.get(url(project, "analytics/emotions"), {"top": "3"}).status_code == 200
+    assert client.get(url(project, "results/export/json"), {"ordering": "score"}).status_code == 200
+
+
 def test_summary(client_for, user, project, dataset) -> None:
     body = client_for(user).get(url(project, "analytics/summary")).json()
     assert body["total"] == 5
