@@ -118,12 +118,15 @@ def preset_document(slug: str, definition: Mapping[str, Any] | None = None) -> d
     return {"name": definition["name"], "description": definition["description"], "config": prepared}
 
 
-def seed_system_presets(*, reset: bool = False, using: str = "default", now: Any = None) -> SeedReport:
+def seed_system_presets(
+    *, reset: bool = False, using: str = "default", now: Any = None, dry_run: bool = False
+) -> SeedReport:
     """Create missing system presets; add fields the code has and a stored preset lacks.
 
     Without ``reset``, values already stored are kept (reported in ``differs`` when they are not the
-    code's); with ``reset`` the stored presets are rewritten to the code's definitions. Works on the
-    raw collection so the data migration and the command share it.
+    code's); with ``reset`` the stored presets are rewritten to the code's definitions. ``dry_run``
+    reports the same without writing. Works on the raw collection so the data migration and the
+    command share it.
     """
     from django.utils import timezone
 
@@ -136,15 +139,17 @@ def seed_system_presets(*, reset: bool = False, using: str = "default", now: Any
         wanted = preset_document(slug)
         stored = collection.find_one({"is_system": True, "slug": slug})
         if stored is None:
-            collection.insert_one(
-                {"user_id": None, "slug": slug, "is_system": True, "created_at": now, "updated_at": now, **wanted}
-            )
+            if not dry_run:
+                collection.insert_one(
+                    {"user_id": None, "slug": slug, "is_system": True, "created_at": now, "updated_at": now, **wanted}
+                )
             report.created.append(slug)
             continue
         current = {key: stored.get(key) for key in wanted}
         target = wanted if reset else deep_merge(wanted, {k: v for k, v in current.items() if v is not None})
         if target != current:
-            collection.update_one({"_id": stored["_id"]}, {"$set": {**target, "updated_at": now}})
+            if not dry_run:
+                collection.update_one({"_id": stored["_id"]}, {"$set": {**target, "updated_at": now}})
             report.updated.append(slug)
         else:
             report.unchanged.append(slug)

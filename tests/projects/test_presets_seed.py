@@ -98,6 +98,24 @@ def test_command_output(capsys):
     assert "created: 0" in out and "updated: 0" in out and "unchanged: 5" in out
 
 
+def test_command_dry_run_changes_nothing_and_a_real_run_is_audited(capsys):
+    from audit.models import AuditLog
+
+    seed_system_presets()
+    Preset.objects.filter(is_system=True, slug__in=["budget", "advanced"]).delete()
+    call_command("seed_presets", "--dry-run")
+    assert "created: 2 (advanced, budget)" in capsys.readouterr().out
+    assert not Preset.objects.filter(is_system=True, slug__in=["budget", "advanced"]).exists()
+    assert not AuditLog.objects.filter(event_type="ops.presets_seeded").exists()
+    call_command("seed_presets")
+    assert Preset.objects.filter(is_system=True, slug__in=["budget", "advanced"]).count() == 2
+    [event] = AuditLog.objects.filter(event_type="ops.presets_seeded")
+    assert event.user_id is None and event.metadata["actor"] == "system"
+    assert (event.metadata["created"], event.metadata["updated"]) == (["advanced", "budget"], [])
+    call_command("seed_presets")  # nothing changed: no second record
+    assert AuditLog.objects.filter(event_type="ops.presets_seeded").count() == 1
+
+
 def test_validators_are_installed():
     from sentimatrix.db.operations import collection_validator
 
