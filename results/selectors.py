@@ -97,9 +97,11 @@ def _parse_datetime(raw: str, name: str, *, end: bool, tz: ZoneInfo) -> datetime
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=tz)
+        return moment.astimezone(UTC)
     except ValueError:
         raise ValidationError({name: [f"Expected an ISO date (2026-01-31) or datetime, got {raw!r}."]}) from None
-    return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it: outside what a datetime holds
+        raise ValidationError({name: [f"{raw!r} is out of range in UTC; use a date between 0002 and 9998."]}) from None
 
 
 def parse_timezone(raw: str | None, default: str = "UTC") -> ZoneInfo:

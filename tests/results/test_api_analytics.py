@@ -98,6 +98,23 @@ def test_bad_filters_are_400_with_the_field(client_for, user, project, params, f
     assert field in response.json()["error"]["details"]
 
 
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"date_from": "0001-01-01", "tz": "Asia/Tokyo"}, "date_from"),
+        ({"date_to": "9999-12-31", "tz": "America/New_York"}, "date_to"),
+        ({"date_from": "0001-01-01T00:00:00+05:00"}, "date_from"),
+    ],
+)
+def test_dates_outside_the_utc_range_are_400_not_500(client_for, user, project, params, field) -> None:
+    client = client_for(user)
+    for tail in ("results", "analytics/summary", "analytics/timeline", "results/export/csv"):
+        response = client.get(url(project, tail), params)
+        assert response.status_code == 400, (tail, response.content[:200])
+        assert list(response.json()["error"]["details"]) == [field]
+        assert "out of range" in response.json()["error"]["message"]
+
+
 def test_other_tenants_project_and_result_are_404(client_for, dataset, project) -> None:
     stranger = client_for(UserFactory())
     assert stranger.get(url(project, "results")).status_code == 404
