@@ -52,6 +52,14 @@ _PROFILE_FIELDS = ("name", "company", "avatar_url")
 _SETTINGS_FIELDS = (
     "timezone", "email_notifications", "weekly_digest", "default_preset", "results_per_page", "dashboard_layout",
 )  # fmt: skip
+# What admin_bootstrap makes of the bootstrap superuser's account.
+_ADMIN_STATE = {
+    "is_staff": True,
+    "is_superuser": True,
+    "role": User.Role.ADMIN,
+    "status": User.Status.ACTIVE,
+    "email_verified": True,
+}
 
 
 class AuthenticationError(ApplicationError):
@@ -632,6 +640,66 @@ def user_update_by_staff(*, actor: User, user: User, data: dict[str, Any]) -> li
             metadata={"fields": changed, **({"plan": [before.get("plan"), user.plan]} if "plan" in changed else {})},
         )  # fmt: skip
     return changed
+
+
+@dataclass(frozen=True)
+class AdminBootstrap:
+    user: User
+    created: bool
+    fields: list[str]  # what changed (would change, on a dry run) on an existing account; "password" among them
+    revoked_count: int = 0  # sessions ended because the password changed
+
+    @property
+    def password_changed(self) -> bool:
+        return "password" in self.fields
+
+
+def admin_bootstrap(
+    *, email: str, password: str, name: str = "Administrator", update_password: bool = True, dry_run: bool = False
+) -> AdminBootstrap:
+    """Create the superuser ``email``, or bring that account up to date: active, verified, staff and
+    superuser, and (with ``update_password``) its password set to ``password`` when it differs.
+
+    A changed password ends every session of the account, as a password change does; a leaked
+    password is rotated by running this again. Audited with actor "system" when anything changed;
+    a dry run changes and records nothing. Raises ApplicationError ``password_required`` (creating
+    without a password) and ValidationError on ``password`` (the password validators refuse it).
+    """
+    email = normalize_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        if not password:
+            raise ApplicationError(f"A password is required to create {email}.", code="password_required")
+        _password_errors(password, User(email=email, name=name), "password")
+        if dry_run:
+            return AdminBootstrap(User(email=email, name=name), created=True, fields=[])
+        user = User.objects.create_superuser(email, password, name=name, email_verified=True)
+        record(event_type="account.admin_bootstrapped", actor=None, user=user, metadata={"created": True})
+        return AdminBootstrap(user, created=True, fields=[])
+
+    changed = [field for field, value in _ADMIN_STATE.items() if getattr(user, field) != value]
+    new_password = bool(password) and update_password and not user.check_password(password)
+    if new_password:
+        _password_errors(password, user, "password")
+    fields = changed + (["password"] if new_password else [])
+    if dry_run or not fields:
+        return AdminBootstrap(user, created=False, fields=fields)
+    update_fields = list(changed)
+    for field in changed:
+        setattr(user, field, _ADMIN_STATE[field])
+    if "status" in changed:  # a suspended or soft-deleted admin account is restored
+        user.deleted_at = None
+        update_fields.append("deleted_at")
+    if new_password:
+        user.set_password(password)
+        update_fields.append("password")
+    user.save(update_fields=[*update_fields, "updated_at"])
+    revoked = _revoke_user(user=user, reason="password_changed") if new_password else 0
+    record(
+        event_type="account.admin_bootstrapped", actor=None, user=user,
+        metadata={"created": False, "fields": fields, "revoked_count": revoked},
+    )  # fmt: skip
+    return AdminBootstrap(user, created=False, fields=fields, revoked_count=revoked)
 
 
 def _naive_utc() -> datetime:

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from accounts.models import User
+from accounts.models import RefreshToken, User
+from accounts.services import _issue
 from audit.models import AuditLog
 from sentimatrix.ops.support import SUPPORT_GROUP
 from tests.factories_accounts import UserFactory
@@ -69,6 +70,38 @@ def test_updates_an_existing_account(run_command, admin_env, monkeypatch) -> Non
     run_command("bootstrap_admin", "--no-password-update")
     user.refresh_from_db()
     assert user.check_password(SECRET)
+
+
+def test_rotating_the_password_ends_the_admins_sessions(run_command, admin_env, monkeypatch) -> None:
+    code, _, err = run_command("bootstrap_admin")
+    assert code == 0, err
+    user = User.objects.get(email="ops@example.com")
+    _issue(user=user)
+    _issue(user=user)
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Rotated-After-Leak-77")
+    code, out, err = run_command("bootstrap_admin")
+    assert code == 0 and "updated ops@example.com: password" in out, err
+    user.refresh_from_db()
+    assert user.check_password("Rotated-After-Leak-77")
+    tokens = RefreshToken.objects.filter(user=user)
+    assert tokens.count() == 2 and not tokens.filter(revoked_at=None).exists()
+    assert set(tokens.values_list("revoked_reason", flat=True)) == {"password_changed"}
+    account = AuditLog.objects.filter(event_type="account.admin_bootstrapped", user=user).order_by("created_at", "id")
+    assert [e.metadata["created"] for e in account] == [True, False]
+    assert account.last().metadata["actor"] == "system" and account.last().metadata["revoked_count"] == 2
+    assert account.last().metadata["fields"] == ["password"]
+    ops = AuditLog.objects.filter(event_type="ops.admin_bootstrapped").order_by("created_at", "id").last()
+    assert ops.metadata["fields"] == ["password"] and ops.metadata["sessions_revoked"] == 2
+    assert "Rotated-After-Leak-77" not in everything_printed(out, err)
+
+    # the same value again changes nothing: a new session survives, nothing more is recorded
+    _issue(user=user)
+    events = AuditLog.objects.count()
+    code, out, _ = run_command("bootstrap_admin")
+    assert code == 0 and "ops@example.com is up to date" in out
+    assert RefreshToken.objects.filter(user=user, revoked_at=None).count() == 1
+    assert AuditLog.objects.count() == events
 
 
 def test_failures_exit_non_zero(run_command, monkeypatch) -> None:

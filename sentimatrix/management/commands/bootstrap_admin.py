@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
+from rest_framework.exceptions import ValidationError
 
+from sentimatrix.api.errors import ApplicationError
 from sentimatrix.ops.command import OpsCommand
 from sentimatrix.ops.support import support_group_sync
 
@@ -22,8 +22,8 @@ class Command(OpsCommand):
         f"Create the first superuser from {EMAIL_VAR} and {PASSWORD_VAR} (and optionally "
         f"{NAME_VAR}), or bring an existing account with that e-mail up to date: active, "
         "verified, staff and superuser, and the password set to the variable's value when it "
-        "differs. Safe to run on every deploy; the password is never printed or logged. Also "
-        "creates the Support group (admin access without superuser rights) and keeps its "
+        "differs (which ends the account's sessions). Safe to run on every deploy; the password is "
+        "never printed or logged. Also creates the Support group (admin access without superuser rights) and keeps its "
         "permissions current. --if-configured exits 0 quietly when the variables are unset."
     )
     audit_event = "ops.admin_bootstrapped"
@@ -40,7 +40,7 @@ class Command(OpsCommand):
         )
 
     def run(self, **options: Any) -> str:
-        from accounts.models import User
+        from accounts import services
 
         email = os.environ.get(EMAIL_VAR, "").strip().lower()
         password = os.environ.get(PASSWORD_VAR, "")
@@ -53,54 +53,33 @@ class Command(OpsCommand):
                 return f"{EMAIL_VAR} is not set; no admin account touched{group_note}"
             raise CommandError(f"set {EMAIL_VAR} and {PASSWORD_VAR}", returncode=1)
 
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            if not password:
-                raise CommandError(f"{PASSWORD_VAR} is required to create {email}", returncode=1)
-            self._validate(password, User(email=email, name=name))
-            if self.dry_run:
-                return f"would create superuser {email}{group_note}"
-            User.objects.create_superuser(email, password, name=name, email_verified=True)
-            self.record_changes({"email": email, "created": True, **self._group_changes(group_changes)})
-            return f"created superuser {email}{group_note}"
-
-        desired = {
-            "is_staff": True,
-            "is_superuser": True,
-            "role": User.Role.ADMIN,
-            "status": User.Status.ACTIVE,
-            "email_verified": True,
-        }
-        changed = [field for field, value in desired.items() if getattr(user, field) != value]
-        update_password = bool(password) and not options["no_password_update"] and not user.check_password(password)
-        if update_password:
-            self._validate(password, user)
-        fields = changed + (["password"] if update_password else [])
-        if self.dry_run:
-            return f"would update {email}: {', '.join(fields) or 'nothing'}{group_note}"
-        update_fields = list(changed)
-        for field in changed:
-            setattr(user, field, desired[field])
-        if "status" in changed:  # a suspended or soft-deleted admin account is restored
-            user.deleted_at = None
-            update_fields.append("deleted_at")
-        if update_password:
-            user.set_password(password)
-            update_fields.append("password")
-        if update_fields:
-            user.save(update_fields=[*update_fields, "updated_at"])
-        if fields or any(group_changes.values()):
-            self.record_changes(
-                {"email": email, "created": False, "fields": fields, **self._group_changes(group_changes)}
-            )
-        return f"updated {email}: {', '.join(fields)}{group_note}" if fields else f"{email} is up to date{group_note}"
-
-    def _validate(self, password: str, user: Any) -> None:
         try:
-            validate_password(password, user)
+            result = services.admin_bootstrap(
+                email=email, password=password, name=name,
+                update_password=not options["no_password_update"], dry_run=self.dry_run,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            if exc.code == "password_required":
+                raise CommandError(f"{PASSWORD_VAR} is required to create {email}", returncode=1) from None
+            raise CommandError(exc.message, returncode=1) from None
         except ValidationError as exc:
             # The validators' messages describe the rule, never the password itself.
-            raise CommandError(f"{PASSWORD_VAR} is not acceptable: {' '.join(exc.messages)}", returncode=1) from None
+            rules = " ".join(exc.detail["password"])
+            raise CommandError(f"{PASSWORD_VAR} is not acceptable: {rules}", returncode=1) from None
+        fields = result.fields
+        if result.created:
+            if self.dry_run:
+                return f"would create superuser {email}{group_note}"
+            self.record_changes({"email": email, "created": True, **self._group_changes(group_changes)})
+            return f"created superuser {email}{group_note}"
+        if self.dry_run:
+            return f"would update {email}: {', '.join(fields) or 'nothing'}{group_note}"
+        if fields or any(group_changes.values()):
+            changes = {"email": email, "created": False, "fields": fields, **self._group_changes(group_changes)}
+            if result.password_changed:
+                changes["sessions_revoked"] = result.revoked_count
+            self.record_changes(changes)
+        return f"updated {email}: {', '.join(fields)}{group_note}" if fields else f"{email} is up to date{group_note}"
 
     @staticmethod
     def _group_changes(changes: dict[str, Any]) -> dict[str, Any]:
