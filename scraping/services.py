@@ -44,10 +44,10 @@ def jobs_collection() -> Any:
 
 
 def emit_event(event_type: str, *, user: Any, project: Any = None, data: Mapping[str, Any]) -> int:
-    """Fire a webhook event; ``events_emit`` never raises, so an event cannot break a scrape."""
+    """Fire a webhook event; an event can never break a scrape (``events_emit`` does not raise, and
+    this guards the job should that ever change)."""
     from integrations.services import events_emit
 
-    return events_emit(event_type=event_type, user=user, project=project, data=dict(data))
     try:
         return int(events_emit(event_type=event_type, user=user, project=project, data=dict(data)) or 0)
     except Exception:  # noqa: BLE001 - the contract says it never raises; this guards the job anyway

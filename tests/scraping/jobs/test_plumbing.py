@@ -179,3 +179,15 @@ def test_a_long_job_continues_in_a_new_task(project, make_target, steam_server, 
     job.refresh_from_db()
     assert job.stats.results_total == 10
     assert len(steam_server.requests) == 6
+
+
+def test_emit_event_never_breaks_the_caller(monkeypatch):
+    from scraping.services import emit_event
+
+    def broken(**kwargs):
+        raise RuntimeError("integrations bug")
+
+    monkeypatch.setattr("integrations.services.events_emit", broken)
+    assert emit_event("job.progress", user=None, data={"progress": 10}) == 0
+    monkeypatch.setattr("integrations.services.events_emit", lambda **kwargs: 2)
+    assert emit_event("job.progress", user=None, data={"progress": 20}) == 2
