@@ -16,8 +16,8 @@ import logging
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -39,7 +39,8 @@ from results.analysis.types import (
 )
 from results.models import SENTIMENT_LABELS, AnalysisJob, Result
 from results.selectors import EFFECTIVE_LABEL, ResultFilter, jobs_collection, projects_collection, results_collection
-from sentimatrix.api.errors import ApplicationError, ConflictError, NotFoundError
+from sentimatrix.api.errors import ApplicationError, ConflictError, NotFoundError, ServiceUnavailableError
+from sentimatrix.celery import BROKER_ERRORS
 
 logger = logging.getLogger("sentimatrix.results")
 
@@ -414,11 +415,41 @@ def analysis_start(
             "queued": claimed,
         },
     )
+    enqueued = analysis_job_enqueue(job_id=job.pk)
+    job.refresh_from_db()
+    if not enqueued:
+        raise AnalysisQueueUnavailableError(job)
+    return job
+
+
+class AnalysisQueueUnavailableError(ServiceUnavailableError):
+    """The run is stored as queued but the broker refused it: tell the caller, and say it is not lost.
+
+    ``analysis_jobs_requeue_stuck`` (the ``requeue_stuck_jobs`` sweep) re-sends a run that stayed
+    queued past a lease, so the caller must not start it again (that would get 409 while it is active).
+    """
+
+    code = "analysis_queue_unavailable"
+
+    def __init__(self, job: AnalysisJob) -> None:
+        super().__init__(
+            f"The analysis queue is unavailable right now. Analysis job {job.pk} is saved as queued and starts "
+            "automatically once the queue is back; do not start it again.",
+            details={"job_id": str(job.pk), "status": job.status},
+        )
+
+
+def analysis_job_enqueue(*, job_id: Any) -> bool:
+    """Send the run to the ``analyze`` queue; False when the broker is down (the sweep re-sends it)."""
     from results.tasks import run_analysis_job
 
-    run_analysis_job.delay(str(job.pk))
-    job.refresh_from_db()
-    return job
+    try:
+        run_analysis_job.delay(str(job_id))
+    except BROKER_ERRORS:
+        # Only broker errors: with eager tasks (emulated engine) a bug inside the task must surface.
+        logger.exception("could not enqueue analysis job %s", job_id)
+        return False
+    return True
 
 
 def _user(user_id: ObjectId | None) -> Any:
@@ -667,11 +698,12 @@ def _release(job_id: ObjectId) -> None:
     )
 
 
-def _fail_job(job: AnalysisJob, code: str, message: str) -> None:
-    _release(job.pk)
+def _fail_job(job: AnalysisJob, code: str, message: str, *, guard: Mapping[str, Any] | None = None) -> bool:
+    """Fail the run and give its unfinished results back. With ``guard`` (the job's state as read) a
+    compare-and-set: False, and nothing changed, when the job moved on in between."""
     now = _now()
-    jobs_collection().update_one(
-        {"_id": job.pk},
+    changed = jobs_collection().update_one(
+        {"_id": job.pk, **(guard or {})},
         {
             "$set": {
                 "status": AnalysisJob.Status.FAILED,
@@ -683,6 +715,9 @@ def _fail_job(job: AnalysisJob, code: str, message: str) -> None:
             "$push": {"errors": {"$each": [_job_error(code, message)], "$slice": -MAX_JOB_ERRORS}},
         },
     )
+    if guard is not None and not changed.modified_count:
+        return False
+    _release(job.pk)
     record(
         event_type="analysis.failed",
         user=job.user,
@@ -695,6 +730,7 @@ def _fail_job(job: AnalysisJob, code: str, message: str) -> None:
         project=_load_project(job.project_id),
         data={"analysis_job_id": str(job.pk), "project_id": str(job.project_id), "code": code, "message": message},
     )
+    return True
 
 
 def analysis_run(job_id: str) -> str:
@@ -751,7 +787,9 @@ def analysis_run(job_id: str) -> str:
                 return AnalysisJob.Status.FAILED
             countdown = exc.retry_after if exc.retry_after is not None else 30.0 * attempts
             _push_error(oid, _job_error(exc.code, f"{exc.message}; retrying in {countdown:.0f} s"))
-            jobs_collection().update_one({"_id": oid}, {"$set": {"status": AnalysisJob.Status.QUEUED}})
+            jobs_collection().update_one(
+                {"_id": oid}, {"$set": {"status": AnalysisJob.Status.QUEUED, "updated_at": _now()}}
+            )
             raise RescheduleJob(countdown) from exc
         except AnalysisError as exc:
             _record_usage(oid, runner.usage_delta())
@@ -847,6 +885,100 @@ def _finish(job: AnalysisJob) -> str:
         },
     )
     return status
+
+
+# ---------------------------------------------------------------- recovery (requeue_stuck_jobs)
+
+
+@dataclass
+class AnalysisRequeueSummary:
+    requeued: list[str] = field(default_factory=list)  # running, worker gone: queued and sent again
+    failed: list[str] = field(default_factory=list)  # running, worker gone too often: failed
+    redispatched: list[str] = field(default_factory=list)  # queued, message lost: sent again
+
+
+def analysis_jobs_requeue_stuck(
+    *,
+    now: datetime | None = None,
+    lease_seconds: int | None = None,
+    max_recoveries: int | None = None,
+    dry_run: bool = False,
+    enqueue: bool = True,
+) -> AnalysisRequeueSummary:
+    """Recover analysis runs whose task was lost: the broker refused it, was flushed, or the worker died.
+
+    - Queued for longer than the lease: the message was probably lost; it is sent again (a duplicate
+      of a message that was merely late finds the run finished, or continues with what is still queued:
+      every result is written only while it is queued for this run).
+    - Running without a write (``updated_at``, moved at the claim and after every batch) for longer
+      than the lease and never less than ``CELERY_TASK_TIME_LIMIT`` (a live task is never older): queued
+      and sent again — a re-sent task continues with what is still queued — or failed, its results given
+      back as pending, once it was recovered ``max_recoveries`` times.
+
+    Each change is a compare-and-set on the state as read, so two sweeps never both act on one job.
+    """
+    now = now or _now()
+    # The scrape jobs' knobs: one lease and one recovery limit for the one sweep (requeue_stuck_jobs).
+    lease = int(lease_seconds if lease_seconds is not None else _setting("SCRAPE_JOB_LEASE_SECONDS", 900))
+    limit = int(max_recoveries if max_recoveries is not None else _setting("SCRAPE_JOB_MAX_RECOVERIES", 3))
+    running_lease = max(lease, int(_setting("CELERY_TASK_TIME_LIMIT", 0)))
+    summary = AnalysisRequeueSummary()
+    collection = jobs_collection()
+    stale_running = collection.find(
+        {"status": AnalysisJob.Status.RUNNING, "updated_at": {"$lt": now - timedelta(seconds=running_lease)}},
+        {"_id": 1, "updated_at": 1, "attempts": 1, "recoveries": 1},
+    )
+    for doc in list(stale_running):
+        job_id = doc["_id"]
+        guard = {"status": AnalysisJob.Status.RUNNING, "updated_at": doc["updated_at"], "attempts": doc.get("attempts")}
+        recoveries = int(doc.get("recoveries") or 0)
+        if recoveries >= limit:
+            if dry_run:
+                summary.failed.append(str(job_id))
+                continue
+            job = AnalysisJob.objects.select_related("user").get(pk=job_id)
+            message = (
+                f"The worker running this analysis stopped responding {recoveries + 1} times; the run was stopped "
+                "and its unfinished results are pending again. Start the analysis again to finish them."
+            )
+            if _fail_job(job, "worker_lost", message, guard=guard):
+                summary.failed.append(str(job_id))
+            continue
+        if dry_run:
+            summary.requeued.append(str(job_id))
+            continue
+        changed = collection.update_one(
+            {"_id": job_id, **guard},
+            {"$set": {"status": AnalysisJob.Status.QUEUED, "updated_at": now}, "$inc": {"recoveries": 1}},
+        )
+        if changed.modified_count:
+            summary.requeued.append(str(job_id))
+            job = AnalysisJob.objects.select_related("user").get(pk=job_id)
+            record(
+                event_type="analysis.requeued",
+                user=job.user,
+                metadata={
+                    "analysis_job_id": str(job_id),
+                    "project_id": str(job.project_id),
+                    "recoveries": recoveries + 1,
+                },
+            )
+            if enqueue:
+                analysis_job_enqueue(job_id=job_id)
+    stale_queued = collection.find(
+        {"status": AnalysisJob.Status.QUEUED, "updated_at": {"$lt": now - timedelta(seconds=lease)}},
+        {"_id": 1, "updated_at": 1},
+    )
+    for doc in list(stale_queued):
+        if dry_run:
+            summary.redispatched.append(str(doc["_id"]))
+            continue
+        guard = {"_id": doc["_id"], "status": AnalysisJob.Status.QUEUED, "updated_at": doc["updated_at"]}
+        if collection.update_one(guard, {"$set": {"updated_at": now}}).modified_count:
+            summary.redispatched.append(str(doc["_id"]))
+            if enqueue:
+                analysis_job_enqueue(job_id=doc["_id"])
+    return summary
 
 
 # ---------------------------------------------------------------- stats and alerts

@@ -23,7 +23,11 @@ def run_due_schedules() -> int:
 
 @shared_task(name="scraping.requeue_stuck_jobs", ignore_result=True)
 def requeue_stuck_jobs() -> int:
+    """Beat entry of the ``requeue_stuck_jobs`` command: stuck scrape jobs, then stuck analysis jobs."""
+    from results.services import analysis_jobs_requeue_stuck
     from scraping.services import scrape_jobs_requeue_stuck
 
-    summary = scrape_jobs_requeue_stuck()
-    return len(summary.requeued) + len(summary.failed)
+    return sum(
+        len(summary.requeued) + len(summary.failed) + len(summary.redispatched)
+        for summary in (scrape_jobs_requeue_stuck(), analysis_jobs_requeue_stuck())
+    )

@@ -1,4 +1,6 @@
-"""Recover scrape jobs whose worker died. Cron: every 10 minutes (https://crontab.guru/#*/10_*_*_*_*)."""
+"""Recover scrape and analysis jobs whose worker died or whose message was lost.
+
+Cron: every 10 minutes (https://crontab.guru/#*/10_*_*_*_*)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ class Command(OpsCommand):
         "Find running scrape jobs whose heartbeat is older than the lease (SCRAPE_JOB_LEASE_SECONDS) and "
         "queue them again; a job already recovered SCRAPE_JOB_MAX_RECOVERIES times is failed instead. "
         "Queued jobs whose message was lost are sent again. Resumed jobs continue each target at its "
-        "saved cursor. Cron: */10 * * * * (https://crontab.guru/#*/10_*_*_*_*)."
+        "saved cursor. Analysis jobs get the same treatment (results.services.analysis_jobs_requeue_stuck; "
+        "a re-sent run continues with the results still queued). "
+        "Cron: */10 * * * * (https://crontab.guru/#*/10_*_*_*_*)."
     )
     audit_event = "ops.stuck_jobs_requeued"
     changes_data = True
@@ -35,26 +39,34 @@ class Command(OpsCommand):
         )
 
     def run(self, **options: Any) -> str:
+        from results.services import analysis_jobs_requeue_stuck
         from scraping.services import scrape_jobs_requeue_stuck
 
         lease = options["lease_seconds"]
         if lease is not None and lease < 1:
             raise CommandError("--lease-seconds must be at least 1", returncode=2)
-        summary = scrape_jobs_requeue_stuck(
-            lease_seconds=lease, max_recoveries=options["max_recoveries"], dry_run=self.dry_run
-        )
-        for job_id in summary.requeued:
-            self.progress_line(f"  requeued: job {job_id}")
-        for job_id in summary.failed:
-            self.progress_line(f"  failed: job {job_id}")
-        for job_id in summary.redispatched:
-            self.progress_line(f"  re-sent: job {job_id}")
-        if not self.dry_run and (summary.requeued or summary.failed or summary.redispatched):
-            self.record_changes(
+        arguments = {"lease_seconds": lease, "max_recoveries": options["max_recoveries"], "dry_run": self.dry_run}
+        summaries = {
+            "scrape": scrape_jobs_requeue_stuck(**arguments),
+            "analysis": analysis_jobs_requeue_stuck(**arguments),
+        }
+        changes: dict[str, int] = {}
+        for kind, summary in summaries.items():
+            for verb, job_ids in (("requeued", summary.requeued), ("failed", summary.failed),
+                                  ("re-sent", summary.redispatched)):  # fmt: skip
+                for job_id in job_ids:
+                    self.progress_line(f"  {verb}: {kind} job {job_id}")
+            prefix = "" if kind == "scrape" else f"{kind}_"  # the scrape keys keep their earlier names
+            changes.update(
                 {
-                    "requeued": len(summary.requeued),
-                    "failed": len(summary.failed),
-                    "redispatched": len(summary.redispatched),
+                    f"{prefix}requeued": len(summary.requeued),
+                    f"{prefix}failed": len(summary.failed),
+                    f"{prefix}redispatched": len(summary.redispatched),
                 }
             )
-        return f"{len(summary.requeued)} requeued, {len(summary.failed)} failed, {len(summary.redispatched)} re-sent"
+        if not self.dry_run and any(changes.values()):
+            self.record_changes(changes)
+        return "; ".join(
+            f"{len(s.requeued)} requeued, {len(s.failed)} failed, {len(s.redispatched)} re-sent ({kind} jobs)"
+            for kind, s in summaries.items()
+        )
