@@ -2,14 +2,14 @@
 
 Results: content and analysis are read-only (shown as JSON next to the model's label and any human
 correction); support staff act through actions that call the services, so every change is audited:
-re-analyze, and correct the label (positive / neutral / negative) or clear a correction.
+re-analyze, and correct the label (positive / neutral / negative) or clear a correction. Nobody
+deletes results here: deleting is the owner's, through the API (stats recomputed, audited).
 Analysis jobs are read-only: status, counts, tokens, cost and errors.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import admin, messages
@@ -142,24 +142,21 @@ class ResultAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # read-only; the actions change labels through the services
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deletes go through the API (results.services: stats recomputed, audited for the owner)
+
     @admin.action(description="Re-analyze selected results")
     def reanalyze(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from projects.models import Project
-
-        by_project: dict[Any, list[Any]] = defaultdict(list)
-        for result in queryset.only("pk", "project_id"):
-            by_project[result.project_id].append(result.pk)
-        for project_id, ids in by_project.items():
-            project = Project.objects.filter(pk=project_id).first()
-            if project is None:
-                self.message_user(request, f"Project {project_id} no longer exists.", level=messages.WARNING)
+        outcomes = services.results_reanalyze(actor=request.user, result_ids=queryset.values_list("pk", flat=True))
+        for outcome in outcomes:
+            if outcome.job is None:
+                name = f"{outcome.project_name}: " if outcome.project_name else ""
+                self.message_user(request, f"{name}{outcome.error}", level=messages.WARNING)
                 continue
-            try:
-                job = services.analysis_start(actor=request.user, project=project, result_ids=ids, trigger="reanalyze")
-            except ApplicationError as exc:
-                self.message_user(request, f"{project.name}: {exc.message}", level=messages.WARNING)
-                continue
-            self.message_user(request, f"{project.name}: analysis job {job.pk} ({job.status}, {job.queued} queued).")
+            job = outcome.job
+            self.message_user(
+                request, f"{outcome.project_name}: analysis job {job.pk} ({job.status}, {job.queued} queued)."
+            )
 
     def _override(self, request: HttpRequest, queryset: QuerySet, label: str | None) -> None:
         done = 0

@@ -1174,3 +1174,42 @@ def result_reanalyze(*, actor: Any, result_id: Any) -> AnalysisJob:
     doc = result_get(user=actor, result_id=result_id)
     project = project_for(user=actor, project_id=doc["project_id"])
     return analysis_start(actor=actor, project=project, result_ids=[doc["_id"]], trigger=AnalysisJob.Trigger.REANALYZE)
+
+
+@dataclass
+class ReanalyzeOutcome:
+    """One project's part of ``results_reanalyze``: the run started, or why it did not."""
+
+    project_id: ObjectId
+    project_name: str | None = None
+    job: AnalysisJob | None = None
+    error: str | None = None
+
+
+def results_reanalyze(*, actor: Any, result_ids: Iterable[Any]) -> list[ReanalyzeOutcome]:
+    """Re-analyze results across projects and owners (support admin): one run per project.
+
+    Each project is loaded for the owner of its results (a result whose project is gone, or belongs to
+    someone else, is not analyzed), and ``analysis_start`` audits the run for that owner with ``actor``.
+    """
+    from projects.models import Project
+
+    ids = [pk if isinstance(pk, ObjectId) else ObjectId(str(pk)) for pk in result_ids]
+    by_project: dict[tuple[ObjectId, ObjectId], list[ObjectId]] = {}
+    for doc in results_collection().find({"_id": {"$in": ids}}, {"project_id": 1, "user_id": 1}).sort("_id", 1):
+        by_project.setdefault((doc["project_id"], doc["user_id"]), []).append(doc["_id"])
+    outcomes = []
+    for (project_id, owner_id), selected in by_project.items():
+        project = Project.objects.filter(pk=project_id, user_id=owner_id).first()
+        if project is None:
+            outcomes.append(ReanalyzeOutcome(project_id, error=f"Project {project_id} no longer exists."))
+            continue
+        outcome = ReanalyzeOutcome(project_id, project.name)
+        try:
+            outcome.job = analysis_start(
+                actor=actor, project=project, result_ids=selected, trigger=AnalysisJob.Trigger.REANALYZE
+            )
+        except ApplicationError as exc:
+            outcome.error = exc.message
+        outcomes.append(outcome)
+    return outcomes

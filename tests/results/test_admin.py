@@ -75,3 +75,39 @@ def test_stranger_cannot_override(target) -> None:
     rid = make_result(target=target, text="x", label="positive")
     with pytest.raises(NotFoundError):
         services.result_label_override(actor=UserFactory(), result_id=rid, label="negative")
+
+
+def test_nobody_deletes_results_in_the_admin(staff, target, project) -> None:
+    rid = make_result(target=target, text="Keep me", label="positive")
+    assert staff.get(f"/admin/results/result/{rid}/delete/").status_code == 403
+    page = staff.get("/admin/results/result/")
+    assert b"delete_selected" not in page.content
+    staff.post("/admin/results/result/", {"action": "delete_selected", "_selected_action": [str(rid)], "post": "yes"})
+    assert results_collection().count_documents({"_id": rid}) == 1
+
+
+def test_reanalyze_starts_one_run_per_project_for_its_owner(target, project, user) -> None:
+    from tests.factories_projects import ProjectFactory, TargetFactory
+
+    other_target = TargetFactory(project=ProjectFactory())
+    mine = [make_result(target=target, text="Terrible, broken.", label="positive") for _ in range(2)]
+    theirs = make_result(target=other_target, text="Superb, love it.", label="negative")
+    support = UserFactory(is_staff=True)
+
+    outcomes = services.results_reanalyze(actor=support, result_ids=[*mine, theirs, str(mine[0])])
+
+    assert [(o.project_id, o.job.queued, o.error) for o in outcomes] == [
+        (project.pk, 2, None),
+        (other_target.project_id, 1, None),
+    ]
+    assert results_collection().find_one({"_id": theirs})["analysis"]["sentiment"]["label"] == "positive"
+    started = AuditLog.objects.filter(event_type="analysis.started")
+    assert {(e.user_id, e.metadata["actor_id"]) for e in started} == {
+        (user.pk, str(support.pk)),
+        (other_target.project.user_id, str(support.pk)),
+    }
+    # a run already active in a project is reported for that project, the others still start
+    AnalysisJob.objects.filter(project_id=project.pk).update(status="running")
+    again = services.results_reanalyze(actor=support, result_ids=[mine[0], theirs])
+    assert [o.job is None for o in again] == [True, False]
+    assert "already running" in again[0].error
