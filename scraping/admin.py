@@ -1,4 +1,8 @@
-"""Support admin for scrape jobs: read-only documents, cancel and retry through the services (audited)."""
+"""Support admin for scrape jobs: read-only documents, cancel and retry through the services (audited).
+
+Nothing is saved from here: a Save would rewrite the whole job document and race the runner's
+conditional updates. The actions need the model's change permission (Support has it).
+"""
 
 from __future__ import annotations
 
@@ -60,8 +64,15 @@ class ScrapeJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # jobs start through the API or a schedule (quota, validation, audit)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # read-only: the runner owns the document (cancel and retry are actions)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # finished jobs expire after SCRAPE_JOB_RETENTION_DAYS
+
+    def has_act_permission(self, request: HttpRequest) -> bool:
+        """Actions with ``permissions=["act"]``: the change permission the form itself never uses."""
+        return request.user.has_perm("scraping.change_scrapejob")
 
     @admin.display(description="owner", ordering="user__email")
     def owner(self, job: ScrapeJob) -> str:
@@ -134,10 +145,10 @@ class ScrapeJobAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Job {job.pk}: {exc.message}", level=messages.WARNING)
         self.message_user(request, f"{verb} {done} job(s).")
 
-    @admin.action(description="Cancel selected jobs")
+    @admin.action(description="Cancel selected jobs", permissions=["act"])
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._run(request, queryset.select_related("user"), services.scrape_job_cancel, "Cancelled")
 
-    @admin.action(description="Retry failed targets of selected jobs")
+    @admin.action(description="Retry failed targets of selected jobs", permissions=["act"])
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._run(request, queryset.select_related("project", "user"), services.scrape_job_retry, "Retried")

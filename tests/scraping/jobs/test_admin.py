@@ -79,3 +79,42 @@ def test_cancel_and_retry_actions_go_through_the_services(staff, project, make_t
         "/admin/scraping/scrapejob/", {"action": "cancel_jobs", "_selected_action": [str(job.pk)]}, follow=True
     )
     assert b"already cancelled" in response.content
+
+
+def _action_names(client, url: str) -> set[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    form = response.context["action_form"]  # None when the user may run no action here
+    return {name for name, _ in form.fields["action"].choices if name} if form is not None else set()
+
+
+def test_jobs_are_never_saved_from_the_admin_and_support_still_cancels(staff, project, make_target, owner):
+    from django.contrib.auth.models import Group, Permission
+
+    from sentimatrix.ops.support import SUPPORT_GROUP
+
+    make_target(730)
+    job = scrape_job_start(actor=owner, project=project, trigger="manual", enqueue=False)
+    before = ScrapeJob.objects.get(pk=job.pk).updated_at
+
+    # the detail page is read-only: no Save button, and a POST saves nothing
+    detail = staff.get(f"/admin/scraping/scrapejob/{job.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+    assert staff.post(f"/admin/scraping/scrapejob/{job.pk}/change/", {"_save": "Save"}).status_code == 403
+    assert ScrapeJob.objects.get(pk=job.pk).updated_at == before
+
+    member = UserFactory(is_staff=True)
+    member.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    support = Client()
+    support.force_login(member)
+    assert _action_names(support, "/admin/scraping/scrapejob/") == {"cancel_jobs", "retry_jobs"}
+    assert support.get(f"/admin/scraping/scrapejob/{job.pk}/change/").status_code == 200
+    support.post("/admin/scraping/scrapejob/", {"action": "cancel_jobs", "_selected_action": [str(job.pk)]})
+    assert ScrapeJob.objects.get(pk=job.pk).status == "cancelled"
+
+    # staff without the change permission read jobs but run no action
+    reader = UserFactory(is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_scrapejob"))
+    viewer = Client()
+    viewer.force_login(reader)
+    assert _action_names(viewer, "/admin/scraping/scrapejob/") == set()
