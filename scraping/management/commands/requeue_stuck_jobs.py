@@ -45,6 +45,8 @@ class Command(OpsCommand):
         lease = options["lease_seconds"]
         if lease is not None and lease < 1:
             raise CommandError("--lease-seconds must be at least 1", returncode=2)
+        if options["max_recoveries"] is not None and options["max_recoveries"] < 0:
+            raise CommandError("--max-recoveries must be 0 or more (0 fails a stuck job at once)", returncode=2)
         arguments = {"lease_seconds": lease, "max_recoveries": options["max_recoveries"], "dry_run": self.dry_run}
         summaries = {
             "scrape": scrape_jobs_requeue_stuck(**arguments),

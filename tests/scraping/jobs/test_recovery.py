@@ -185,3 +185,24 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(project, make_target,
 
     assert summary.redispatched == [str(job.pk)]
     assert sent == [str(job.pk)]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--max-recoveries", "-1"], "--max-recoveries must be 0 or more"),
+        (["--lease-seconds", "0"], "--lease-seconds must be at least 1"),
+    ],
+)
+def test_requeue_command_refuses_bad_numbers_with_exit_code_2(project, make_target, argv, message):
+    from django.core.management.base import CommandError
+
+    make_target(730)
+    job = start(project)
+    lease_claim(job_id=job.pk, worker="dead-worker")
+    age_heartbeat(job, seconds=7200)
+
+    with pytest.raises(CommandError, match=message) as error:
+        call_command("requeue_stuck_jobs", *argv)
+    assert error.value.returncode == 2
+    assert ScrapeJob.objects.get(pk=job.pk).status == "running"  # nothing was failed or requeued
