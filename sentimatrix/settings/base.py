@@ -334,21 +334,6 @@ SCRAPE_JOB_MAX_RECOVERIES = env.int("SCRAPE_JOB_MAX_RECOVERIES", default=3)
 SCRAPE_JOB_SLICE_SECONDS = env.int("SCRAPE_JOB_SLICE_SECONDS", default=480)
 SCRAPE_JOB_RETENTION_DAYS = env.int("SCRAPE_JOB_RETENTION_DAYS", default=30)
 SCRAPE_JOB_LOG_LIMIT = 200
-CELERY_BEAT_SCHEDULE.update(
-    {
-        # For deployments that prefer beat to cron; both commands are safe to overlap.
-        "scraping-run-due-schedules": {
-            "task": "scraping.run_due_schedules",
-            "schedule": 60.0,
-            "options": {"expires": 55},
-        },
-        "scraping-requeue-stuck-jobs": {
-            "task": "scraping.requeue_stuck_jobs",
-            "schedule": 600.0,
-            "options": {"expires": 590},
-        },
-    }
-)
 
 # --- ops: backups, retention, housekeeping schedule ------------------------------------------------
 # backup_db writes here unless --output is given (a volume in docker-compose).
@@ -396,6 +381,22 @@ OPS_BEAT_SCHEDULE = (
     else {}
 )
 CELERY_BEAT_SCHEDULE.update(OPS_BEAT_SCHEDULE)
+# deploy/crontab runs run_due_schedules and requeue_stuck_jobs; with beat chosen instead, their tasks.
+if HOUSEKEEPING_SCHEDULER == "beat":
+    CELERY_BEAT_SCHEDULE.update(
+        {
+            "scraping-run-due-schedules": {
+                "task": "scraping.run_due_schedules",
+                "schedule": 60.0,
+                "options": {"expires": 55},
+            },
+            "scraping-requeue-stuck-jobs": {
+                "task": "scraping.requeue_stuck_jobs",
+                "schedule": 600.0,
+                "options": {"expires": 590},
+            },
+        }
+    )
 
 # --- results: analysis runs, exports, alerts (docs/analysis.md) ----------------------------------
 RESULTS_ANALYSIS_BATCH_SIZE = env.int("RESULTS_ANALYSIS_BATCH_SIZE", default=100)  # results per analyze() call

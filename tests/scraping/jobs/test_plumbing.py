@@ -26,8 +26,11 @@ def test_task_names_are_pinned():
     from django.conf import settings
 
     assert settings.CELERY_TASK_ROUTES["scraping.*"] == {"queue": "scrape"}
+    # The default HOUSEKEEPING_SCHEDULER=cron runs both from deploy/crontab, so beat must not also run
+    # them (tests/ops/test_deploy.py checks they are beat entries when beat is chosen).
+    assert settings.HOUSEKEEPING_SCHEDULER == "cron"
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"scraping.run_due_schedules", "scraping.requeue_stuck_jobs"} <= beat
+    assert not {"scraping.run_due_schedules", "scraping.requeue_stuck_jobs"} & beat
 
 
 def test_indexes_of_seeds_000_2_5_exist():
