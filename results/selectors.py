@@ -143,6 +143,8 @@ class ResultFilter:
     analysis_status: str | None = None
     result_ids: list[ObjectId] | None = None
     scrape_job_id: ObjectId | None = None
+    # The zone bare dates were read in (``tz`` or the user's); timelines bucket in it too.
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     KEYS = (
         "sentiment", "score_min", "score_max", "emotion", "platform", "target", "language", "rating_min",
@@ -175,7 +177,7 @@ class ResultFilter:
             return [part.strip() for part in raw.split(",") if part.strip()] if raw else []
 
         tz = parse_timezone(get("tz"), _user_timezone(user))
-        flt = cls(user_id=user.pk, project_id=project.pk if project is not None else None)
+        flt = cls(user_id=user.pk, project_id=project.pk if project is not None else None, tz=tz)
         flt.sentiment = many("sentiment")
         bad = [label for label in flt.sentiment if label not in SENTIMENT_LABELS]
         if bad:

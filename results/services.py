@@ -1168,6 +1168,13 @@ def results_delete_for_project(*, project: Any) -> int:
     return deleted
 
 
+def results_export_recorded(*, actor: Any, project: Any, export_format: str) -> None:
+    """Audit an export of the project's results (the API streams the file; this is its record)."""
+    record(
+        event_type="results.exported", actor=actor, metadata={"project_id": str(project.pk), "format": export_format}
+    )
+
+
 def result_reanalyze(*, actor: Any, result_id: Any) -> AnalysisJob:
     from results.selectors import project_for, result_get
 

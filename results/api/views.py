@@ -204,9 +204,12 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 class _AnalyticsApi(APIView):
     permission_classes = [IsActiveUser]
 
-    def match(self, request: Request, project_id: str, *allowed: str) -> dict[str, Any]:
+    def filter(self, request: Request, project_id: str, *allowed: str) -> selectors.ResultFilter:
         project = selectors.project_for(user=request.user, project_id=project_id)
-        return _filter(request, project, *allowed).to_mongo()
+        return _filter(request, project, *allowed)
+
+    def match(self, request: Request, project_id: str, *allowed: str) -> dict[str, Any]:
+        return self.filter(request, project_id, *allowed).to_mongo()
 
 
 class AnalyticsSummaryApi(_AnalyticsApi):
@@ -224,9 +227,9 @@ class AnalyticsTimelineApi(_AnalyticsApi):
         bucket = request.query_params.get("bucket") or "day"
         if bucket not in analytics.BUCKETS:
             raise ValidationError({"bucket": [f"Use one of {', '.join(analytics.BUCKETS)}."]})
-        tz = selectors.parse_timezone(request.query_params.get("tz"), selectors._user_timezone(request.user))
-        points = analytics.timeline(self.match(request, project_id, "bucket"), bucket=bucket, tz=tz)
-        return Response({"bucket": bucket, "timezone": tz.key, "points": points})
+        flt = self.filter(request, project_id, "bucket")
+        points = analytics.timeline(flt.to_mongo(), bucket=bucket, tz=flt.tz)
+        return Response({"bucket": bucket, "timezone": flt.tz.key, "points": points})
 
 
 class AnalyticsEmotionsApi(_AnalyticsApi):
@@ -308,9 +311,5 @@ class ExportApi(APIView):
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="results-{project.pk}-{stamp}.{fmt}"'
         response["Cache-Control"] = "no-store"
-        from audit.services import record
-
-        record(
-            event_type="results.exported", actor=request.user, metadata={"project_id": str(project.pk), "format": fmt}
-        )
+        services.results_export_recorded(actor=request.user, project=project, export_format=fmt)
         return response

@@ -216,6 +216,19 @@ def test_timeline_by_day_in_two_time_zones(client_for, user, project, dataset) -
     assert first["share"] == {"positive": 0.5, "neutral": 0.0, "negative": 0.5}
 
 
+def test_timeline_buckets_in_the_zone_the_filter_read_dates_in(client_for, user, project, dataset) -> None:
+    from results.selectors import ResultFilter
+
+    user.settings.timezone = "Asia/Tokyo"
+    user.save()
+    flt = ResultFilter.from_params({"date_from": "2026-01-06"}, user=user, project=project)
+    assert flt.tz.key == "Asia/Tokyo" and flt.date_from == at(2026, 1, 5, 15)
+    assert ResultFilter.from_params({"tz": "America/New_York"}, user=user).tz.key == "America/New_York"
+    body = client_for(user).get(url(project, "analytics/timeline"), {"bucket": "day"}).json()
+    assert body["timezone"] == "Asia/Tokyo"  # the user's zone when the query names none
+    assert [p["start"] for p in body["points"]][0] == "2026-01-05T15:00:00Z"
+
+
 def test_timeline_by_week_and_month(client_for, user, project, dataset) -> None:
     client = client_for(user)
     assert points(client, project, bucket="week", tz="UTC") == [

@@ -97,6 +97,15 @@ def test_xlsx_has_results_and_summary_sheets(client_for, user, project, rows) ->
     assert summary["total"] == 3 and summary["sentiment_distribution.neutral"] == 2
 
 
+def test_every_export_is_audited_for_the_owner(client_for, user, project, rows) -> None:
+    from audit.models import AuditLog
+
+    fetch(client_for(user), project, "csv", platform="steam")
+    entry = AuditLog.objects.get(event_type="results.exported")
+    assert entry.user_id == user.pk
+    assert entry.metadata["project_id"] == str(project.pk) and entry.metadata["format"] == "csv"
+
+
 def test_export_is_tenant_scoped_and_checks_the_format(client_for, user, project, rows) -> None:
     stranger = client_for(UserFactory())
     assert stranger.get(f"/api/v1/projects/{project.pk}/results/export/csv").status_code == 404
