@@ -21,6 +21,7 @@ from integrations.services import (
     webhook_send_test,
     webhook_set_enabled,
 )
+from sentimatrix.admin_site import ActPermissionMixin
 from sentimatrix.api.errors import ApplicationError
 
 
@@ -39,7 +40,7 @@ def _each(
     model_admin.message_user(request, f"{verb} {done} item(s).")
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(ActPermissionMixin, admin.ModelAdmin):
     """No add, edit or delete form: secrets enter through the owner's API and removals go through the
     audited services (a bulk delete here would skip them). State changes are the actions below, each
     gated on the model's change permission (Django's own ``change`` check is off with the forms)."""
@@ -52,11 +53,6 @@ class _ReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def has_act_permission(self, request: HttpRequest) -> bool:
-        """Actions with ``permissions=["act"]`` need the model's change permission (never on API keys for Support)."""
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
 
 @admin.register(ApiKey)

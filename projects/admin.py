@@ -140,7 +140,7 @@ class ProjectAdmin(admin.ModelAdmin):
             extra_context["sentiment_chart"] = mark_safe(sentiment_timeline_svg(points))  # noqa: S308
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Pause selected projects")
+    @admin.action(description="Pause selected projects", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(
             request,
@@ -150,7 +150,7 @@ class ProjectAdmin(admin.ModelAdmin):
             "Paused",
         )
 
-    @admin.action(description="Resume selected projects")
+    @admin.action(description="Resume selected projects", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
         def resume_one(project: Project) -> None:
             if project.status == Project.Status.ARCHIVED:
@@ -160,7 +160,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
         _run(request, self, queryset, resume_one, "Resumed")
 
-    @admin.action(description="Archive selected projects")
+    @admin.action(description="Archive selected projects", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(request, self, queryset, lambda p: services.project_archive(actor=request.user, project=p), "Archived")
 
@@ -216,7 +216,7 @@ class TargetAdmin(admin.ModelAdmin):
         for target in queryset.select_related("user"):
             services.target_delete(actor=request.user, target=target)
 
-    @admin.action(description="Pause selected targets")
+    @admin.action(description="Pause selected targets", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(
             request,
@@ -226,7 +226,7 @@ class TargetAdmin(admin.ModelAdmin):
             "Paused",
         )
 
-    @admin.action(description="Resume selected targets (clears the error)")
+    @admin.action(description="Resume selected targets (clears the error)", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(
             request,

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from results import services
 from results.models import SENTIMENT_LABELS, AnalysisJob, Result
+from sentimatrix.admin_site import ActPermissionMixin
 from sentimatrix.api.errors import ApplicationError
 
 
@@ -86,7 +87,7 @@ class ProjectFilter(admin.SimpleListFilter):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(ActPermissionMixin, admin.ModelAdmin):
     list_display = ("excerpt", "platform", "model_label", "corrected_label", "score", "language", "created_at")
     list_filter = (ProjectFilter, "platform", SentimentFilter, OverrideFilter, "language", "analysis_status")
     search_fields = ("content__text", "content__title")
@@ -145,7 +146,7 @@ class ResultAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deletes go through the API (results.services: stats recomputed, audited for the owner)
 
-    @admin.action(description="Re-analyze selected results")
+    @admin.action(description="Re-analyze selected results", permissions=["act"])
     def reanalyze(self, request: HttpRequest, queryset: QuerySet) -> None:
         outcomes = services.results_reanalyze(actor=request.user, result_ids=queryset.values_list("pk", flat=True))
         for outcome in outcomes:
@@ -170,19 +171,19 @@ class ResultAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{result.pk}: {exc.message}", level=messages.WARNING)
         self.message_user(request, f"Updated {done} result(s).")
 
-    @admin.action(description="Correct label to positive")
+    @admin.action(description="Correct label to positive", permissions=["act"])
     def mark_positive(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._override(request, queryset, "positive")
 
-    @admin.action(description="Correct label to neutral")
+    @admin.action(description="Correct label to neutral", permissions=["act"])
     def mark_neutral(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._override(request, queryset, "neutral")
 
-    @admin.action(description="Correct label to negative")
+    @admin.action(description="Correct label to negative", permissions=["act"])
     def mark_negative(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._override(request, queryset, "negative")
 
-    @admin.action(description="Remove the label correction")
+    @admin.action(description="Remove the label correction", permissions=["act"])
     def clear_override(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._override(request, queryset, None)
 

@@ -15,11 +15,12 @@ from django.utils.html import format_html, format_html_join
 
 from scraping import services
 from scraping.models import ScrapeJob
+from sentimatrix.admin_site import ActPermissionMixin
 from sentimatrix.api.errors import ApplicationError
 
 
 @admin.register(ScrapeJob)
-class ScrapeJobAdmin(admin.ModelAdmin):
+class ScrapeJobAdmin(ActPermissionMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "project",
@@ -69,10 +70,6 @@ class ScrapeJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # finished jobs expire after SCRAPE_JOB_RETENTION_DAYS
-
-    def has_act_permission(self, request: HttpRequest) -> bool:
-        """Actions with ``permissions=["act"]``: the change permission the form itself never uses."""
-        return request.user.has_perm("scraping.change_scrapejob")
 
     @admin.display(description="owner", ordering="user__email")
     def owner(self, job: ScrapeJob) -> str:

@@ -2,7 +2,8 @@
 
 Support reads everything a customer could ask about (accounts, projects, targets, jobs, results,
 webhooks and their deliveries, the audit log) and changes only what support actions need
-(suspending accounts, pausing projects and targets, cancelling jobs, disabling webhooks). It
+(suspending accounts, pausing projects and targets, cancelling jobs, correcting result labels and
+re-analyzing, disabling webhooks). It
 never deletes and never sees or changes API key material. Kept in sync by ``bootstrap_admin``
 (idempotent), so a release that adds models extends the group on the next deploy.
 """
@@ -18,6 +19,7 @@ CHANGE_MODELS = (
     ("projects", "project"),
     ("projects", "target"),
     ("scraping", "scrapejob"),
+    ("results", "result"),  # label corrections and re-analysis (admin actions; the form stays read-only)
     ("results", "analysisjob"),
     ("integrations", "webhook"),
     ("integrations", "webhookdelivery"),

@@ -111,3 +111,35 @@ def test_reanalyze_starts_one_run_per_project_for_its_owner(target, project, use
     again = services.results_reanalyze(actor=support, result_ids=[mine[0], theirs])
     assert [o.job is None for o in again] == [True, False]
     assert "already running" in again[0].error
+
+
+def _actions(client: Client, url: str) -> set[str]:
+    form = client.get(url).context["action_form"]  # None when the user may run no action
+    return {name for name, _ in form.fields["action"].choices if name} if form is not None else set()
+
+
+def test_support_corrects_and_reanalyzes_but_view_only_staff_cannot(target) -> None:
+    from django.contrib.auth.models import Group
+
+    from sentimatrix.ops.support import SUPPORT_GROUP
+
+    rid = make_result(target=target, text="Fine", label="positive")
+    support_user = UserFactory(is_staff=True)
+    support_user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    support = Client()
+    support.force_login(support_user)
+    assert _actions(support, "/admin/results/result/") == {
+        "reanalyze", "mark_positive", "mark_neutral", "mark_negative", "clear_override",
+    }  # fmt: skip
+    support.post("/admin/results/result/", {"action": "mark_negative", "_selected_action": [str(rid)]})
+    assert results_collection().find_one({"_id": rid})["label_override"]["label"] == "negative"
+
+    from django.contrib.auth.models import Permission
+
+    viewer_user = UserFactory(is_staff=True)
+    viewer_user.user_permissions.add(Permission.objects.get(codename="view_result"))
+    viewer = Client()
+    viewer.force_login(viewer_user)
+    assert _actions(viewer, "/admin/results/result/") == set()
+    viewer.post("/admin/results/result/", {"action": "clear_override", "_selected_action": [str(rid)]})
+    assert results_collection().find_one({"_id": rid})["label_override"]["label"] == "negative"
