@@ -19,7 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Decrypt and count, write nothing.")
         parser.add_argument("--batch", type=int, default=500, help="Rows read per query (default 500).")
-        parser.add_argument("--limit", type=int, default=None, help="Stop after this many rows (resume later).")
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=None,
+            help="Stop after re-encrypting this many rows (undecryptable rows do not count; resume later).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"] < 1:
